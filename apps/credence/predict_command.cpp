@@ -1,0 +1,56 @@
+// `credence predict`: predictive distributions for the rows of a CSV file.
+#include "classical_models.h"
+#include "cli_support.h"
+#include "commands.h"
+#include "regression_predictions.h"
+
+#include "credence/io/archive.h"
+#include "credence/io/regression_model.h"
+
+#include <memory>
+
+namespace credence::cli {
+
+namespace {
+
+struct PredictArguments {
+  std::string model, data, out;
+  int64_t samples = 100;
+  double level = 0.95;
+  std::uint64_t seed = 0;
+  int threads = 0;
+};
+
+void run_predict(const PredictArguments& a) {
+  apply_threads(a.threads);
+  require(a.samples > 0, "--samples", "expected a positive number of samples, got " + std::to_string(a.samples));
+  require(a.level > 0.0 && a.level < 1.0, "--level", "expected a probability in (0, 1), got " + std::to_string(a.level));
+  auto archive = io::read_archive(a.model);
+  auto table = data::read_csv(a.data);
+  const auto kind = io::archive_kind(archive);
+  if (is_classical_kind(kind)) {
+    auto result = classical_predict(archive, table, a.level);
+    data::write_csv(a.out, result.columns, result.values);
+    return;
+  }
+  auto model = io::regression_model_from_archive(archive);
+  auto predictions = predict_regression(model, table, a.samples, a.level, a.seed);
+  data::write_csv(a.out, regression_prediction_columns(), regression_prediction_values(predictions));
+}
+
+}  // namespace
+
+void add_predict_command(CLI::App& app) {
+  auto args = std::make_shared<PredictArguments>();
+  auto* c = app.add_subcommand("predict", "Predict with uncertainty for every row of a CSV file");
+  c->add_option("--model", args->model, "A model file written by train or fit")->required();
+  c->add_option("--data", args->data, "A CSV file with the model's feature columns (the target may be absent)")->required();
+  c->add_option("--out", args->out, "Where to write the predictions (CSV)")->required();
+  c->add_option("--samples", args->samples, "Monte Carlo samples per row")->capture_default_str();
+  c->add_option("--level", args->level, "Probability of the central interval [lower, upper]")->capture_default_str();
+  c->add_option("--seed", args->seed, "Seed of the Monte Carlo draws")->capture_default_str();
+  add_threads_option(c, args->threads);
+  c->callback([args] { run_predict(*args); });
+}
+
+}  // namespace credence::cli

@@ -1,0 +1,152 @@
+// `credence train`: fit a Bayesian (or MC-dropout, or deterministic) regression network on a CSV file.
+#include "cli_support.h"
+#include "commands.h"
+
+#include "credence/data/csv_table.h"
+#include "credence/inference/kl_weighting.h"
+#include "credence/io/regression_model.h"
+#include "credence/workflow/fit_regression.h"
+
+#include <cmath>
+#include <iostream>
+#include <memory>
+
+namespace credence::cli {
+
+namespace {
+
+struct TrainArguments {
+  std::string data, target, out, features;
+  std::string method = "bbb", hidden = "50", activation = "relu";
+  std::string prior = "gaussian", estimator = "local", likelihood = "homoscedastic", kl_weighting = "uniform";
+  int64_t epochs = 100, batch_size = 32, samples = 10, patience = 0;
+  std::uint64_t seed = 0;
+  double lr = 1e-3, weight_decay = 0.0, tau = 1.0, dropout = 0.05, initial_sigma = 1e-2;
+  double prior_sigma = 1.0, prior_pi = 0.5, prior_sigma1 = 1.0, prior_sigma2 = std::exp(-6.0);
+  double validation_fraction = 0.0;
+  int threads = 0;
+  bool quiet = false;
+};
+
+std::vector<int64_t> parse_hidden(const std::string& text) {
+  std::vector<int64_t> sizes;
+  if (text.empty() || text == "none") return sizes;
+  for (const auto& part : split_list(text)) {
+    int64_t value = 0;
+    try {
+      size_t used = 0;
+      value = std::stoll(part, &used);
+      if (used != part.size()) value = 0;
+    } catch (const std::exception&) {
+      value = 0;
+    }
+    require(value > 0, "--hidden", "expected positive layer sizes separated by commas (e.g. 50,50), got '" + text + "'");
+    sizes.push_back(value);
+  }
+  return sizes;
+}
+
+void run_train(const TrainArguments& a) {
+  apply_threads(a.threads);
+  require(a.epochs > 0, "--epochs", "expected a positive number of epochs, got " + std::to_string(a.epochs));
+  require(a.batch_size > 0, "--batch-size", "expected a positive batch size, got " + std::to_string(a.batch_size));
+  require(a.samples > 0, "--samples", "expected a positive number of samples, got " + std::to_string(a.samples));
+  require(a.lr > 0.0 && std::isfinite(a.lr), "--lr", "expected a positive learning rate");
+  require(a.weight_decay >= 0.0, "--weight-decay", "expected a non-negative value");
+  require(a.tau > 0.0 && std::isfinite(a.tau), "--tau", "expected a positive noise precision");
+  require(a.dropout >= 0.0 && a.dropout < 1.0, "--dropout", "expected a probability in [0, 1)");
+  require(a.initial_sigma > 0.0, "--initial-sigma", "expected a positive standard deviation");
+  require(a.validation_fraction >= 0.0 && a.validation_fraction < 1.0, "--validation-fraction", "expected a value in [0, 1)");
+  require(a.patience >= 0, "--patience", "expected a non-negative number of epochs");
+  require(a.patience == 0 || a.validation_fraction > 0.0, "--patience", "early stopping needs --validation-fraction > 0");
+
+  workflow::RegressionFitOptions options;
+  options.hidden(parse_hidden(a.hidden));
+  options.activation(parse_choice("--activation", a.activation, nn::activation_from_string));
+  options.method(parse_choice("--method", a.method, nn::method_from_string));
+  auto prior = core::PriorOptions()
+                   .kind(parse_choice("--prior", a.prior, core::prior_kind_from_string))
+                   .sigma(a.prior_sigma)
+                   .pi(a.prior_pi)
+                   .sigma1(a.prior_sigma1)
+                   .sigma2(a.prior_sigma2);
+  try {
+    core::validate(prior);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("--prior: " + std::string(e.what()));
+  }
+  options.prior(prior);
+  options.estimator(parse_choice("--estimator", a.estimator, nn::estimator_from_string));
+  options.initial_sigma(a.initial_sigma);
+  options.dropout(a.dropout);
+  options.noise(parse_choice("--likelihood", a.likelihood, inference::noise_model_from_string));
+  options.noise_precision(a.tau);
+  options.validation_fraction(a.validation_fraction);
+  options.validation_samples(a.samples);
+  options.seed(a.seed);
+  options.training(inference::TrainOptions()
+                       .epochs(a.epochs)
+                       .batch_size(a.batch_size)
+                       .learning_rate(a.lr)
+                       .weight_decay(a.weight_decay)
+                       .kl_weighting(parse_choice("--kl-weighting", a.kl_weighting, inference::kl_weighting_from_string))
+                       .patience(a.patience)
+                       .progress(a.quiet ? nullptr : &std::cerr));
+
+  auto table = data::read_csv(a.data);
+  table.column_index(a.target);
+  auto features = a.features.empty() ? table.columns_except(a.target) : split_list(a.features);
+  require(!features.empty(), "--target", "the data has no feature columns besides the target '" + a.target + "'");
+  for (const auto& f : features) {
+    require(f != a.target, "--features", "the target '" + a.target + "' cannot also be a feature");
+  }
+  auto inputs = table.select(features);
+  auto targets = table.select({a.target}).squeeze(1);
+
+  auto fit = workflow::fit_regression(inputs, targets, features, a.target, options);
+  io::save_regression_model(a.out, fit.model);
+  if (!a.quiet) {
+    std::cerr << "trained " << a.method << " on " << inputs.size(0) << " rows x " << inputs.size(1) << " features in "
+              << fit.history.seconds << " s";
+    if (fit.history.best_epoch > 0) std::cerr << " (kept epoch " << fit.history.best_epoch << ")";
+    std::cerr << "; model written to " << a.out << "\n";
+  }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArguments>();
+  auto* c = app.add_subcommand("train", "Train a regression network on a CSV file and save it");
+  c->add_option("--data", args->data, "Training data: a CSV file with a header row")->required();
+  c->add_option("--target", args->target, "Name of the target column")->required();
+  c->add_option("--features", args->features, "Feature columns, comma-separated (default: all but the target)");
+  c->add_option("--out", args->out, "Where to write the model file")->required();
+  c->add_option("--method", args->method, "bbb | mcdropout | deterministic")->capture_default_str();
+  c->add_option("--hidden", args->hidden, "Hidden layer sizes, comma-separated")->capture_default_str();
+  c->add_option("--activation", args->activation, "relu | tanh")->capture_default_str();
+  c->add_option("--epochs", args->epochs, "Training epochs")->capture_default_str();
+  c->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
+  c->add_option("--lr", args->lr, "Adam learning rate")->capture_default_str();
+  c->add_option("--weight-decay", args->weight_decay, "L2 penalty (mcdropout, deterministic)")->capture_default_str();
+  c->add_option("--prior", args->prior, "Weight prior (bbb): gaussian | mixture")->capture_default_str();
+  c->add_option("--prior-sigma", args->prior_sigma, "Gaussian prior standard deviation")->capture_default_str();
+  c->add_option("--prior-pi", args->prior_pi, "Mixture prior weight of the wide component")->capture_default_str();
+  c->add_option("--prior-sigma1", args->prior_sigma1, "Mixture prior: wide standard deviation")->capture_default_str();
+  c->add_option("--prior-sigma2", args->prior_sigma2, "Mixture prior: narrow standard deviation")->capture_default_str();
+  c->add_option("--estimator", args->estimator, "Gradient estimator (bbb): local | reparam")->capture_default_str();
+  c->add_option("--initial-sigma", args->initial_sigma, "Posterior standard deviation at initialisation (bbb)")->capture_default_str();
+  c->add_option("--dropout", args->dropout, "Dropout probability (mcdropout)")->capture_default_str();
+  c->add_option("--likelihood", args->likelihood, "homoscedastic | heteroscedastic | fixed")->capture_default_str();
+  c->add_option("--tau", args->tau, "Noise precision for --likelihood fixed, in target units^-2")->capture_default_str();
+  c->add_option("--kl-weighting", args->kl_weighting, "uniform | blundell")->capture_default_str();
+  c->add_option("--validation-fraction", args->validation_fraction, "Rows held out for early stopping")->capture_default_str();
+  c->add_option("--patience", args->patience, "Stop after this many epochs without validation gain (0: never)")->capture_default_str();
+  c->add_option("--samples", args->samples, "Monte Carlo samples for the validation NLL")->capture_default_str();
+  c->add_option("--seed", args->seed, "Seed of the single generator behind every random draw")->capture_default_str();
+  add_threads_option(c, args->threads);
+  c->add_flag("--quiet", args->quiet, "No progress bar");
+  c->callback([args] { run_train(*args); });
+}
+
+}  // namespace credence::cli

@@ -1,0 +1,68 @@
+// The diagonal Gaussian: log densities, softplus, the normal quantile.
+#include "credence/core/gaussian.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace credence::core {
+
+namespace {
+constexpr double kHalfLogTwoPi = 0.91893853320467274178;  // 0.5 * log(2 pi)
+}
+
+at::Tensor softplus(const at::Tensor& rho) { return at::softplus(rho); }
+
+double inverse_softplus(double sigma) {
+  if (!(sigma > 0.0)) {
+    throw std::invalid_argument("inverse_softplus: sigma must be positive");
+  }
+  // log(exp(sigma) - 1), written to stay accurate for large and tiny sigma.
+  return sigma > 20.0 ? sigma + std::log1p(-std::exp(-sigma)) : std::log(std::expm1(sigma));
+}
+
+at::Tensor gaussian_log_density(const at::Tensor& x, const at::Tensor& mu, const at::Tensor& sigma) {
+  auto z = (x - mu) / sigma;
+  return -kHalfLogTwoPi - at::log(sigma) - 0.5 * z * z;
+}
+
+at::Tensor gaussian_log_density(const at::Tensor& x, double mu, double sigma) {
+  auto z = (x - mu) / sigma;
+  return -kHalfLogTwoPi - std::log(sigma) - 0.5 * z * z;
+}
+
+double standard_normal_quantile(double probability) {
+  if (!(probability > 0.0 && probability < 1.0)) {
+    throw std::invalid_argument("standard_normal_quantile: probability must lie in (0, 1)");
+  }
+  // Acklam's rational approximation, then one Halley step on erfc for full double precision.
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01,  -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                             3.754408661907416e+00};
+  const double p = probability;
+  const double p_low = 0.02425;
+  double x;
+  if (p < p_low) {
+    double q = std::sqrt(-2 * std::log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p <= 1 - p_low) {
+    double q = p - 0.5;
+    double r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    double q = std::sqrt(-2 * std::log1p(-p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - p;
+  double u = e * std::sqrt(2 * M_PI) * std::exp(x * x / 2);
+  return x - u / (1 + x * u / 2);
+}
+
+}  // namespace credence::core

@@ -1,0 +1,20 @@
+// Random train/validation splits.
+#include "credence/data/split.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace credence::data {
+
+std::pair<at::Tensor, at::Tensor> train_validation_split(int64_t n, double fraction, at::Generator& generator) {
+  if (!(fraction >= 0.0 && fraction < 1.0)) throw std::invalid_argument("validation fraction must lie in [0, 1)");
+  auto order = at::randperm(n, generator, at::TensorOptions().dtype(at::kLong));
+  const int64_t held_out = static_cast<int64_t>(std::llround(fraction * static_cast<double>(n)));
+  if (fraction > 0.0 && (held_out == 0 || held_out >= n)) {
+    throw std::invalid_argument("validation fraction leaves an empty training or validation set for " +
+                                std::to_string(n) + " rows");
+  }
+  return {order.slice(0, held_out, n), order.slice(0, 0, held_out)};
+}
+
+}  // namespace credence::data

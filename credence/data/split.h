@@ -1,0 +1,14 @@
+// Random train/validation splits of row indices.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <utility>
+
+namespace credence::data {
+
+// Shuffles 0..n-1 with `generator` and holds out round(fraction * n) rows for validation.
+// Returns (train indices, validation indices); fraction 0 gives an empty validation set.
+std::pair<at::Tensor, at::Tensor> train_validation_split(int64_t n, double fraction, at::Generator& generator);
+
+}  // namespace credence::data

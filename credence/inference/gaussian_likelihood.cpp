@@ -1,0 +1,61 @@
+// Gaussian likelihoods and their negative log densities.
+#include "credence/inference/gaussian_likelihood.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace credence::inference {
+
+namespace {
+constexpr double kHalfLogTwoPi = 0.91893853320467274178;
+}
+
+NoiseModel noise_model_from_string(const std::string& name) {
+  if (name == "fixed") return NoiseModel::fixed;
+  if (name == "homoscedastic") return NoiseModel::homoscedastic;
+  if (name == "heteroscedastic") return NoiseModel::heteroscedastic;
+  throw std::invalid_argument("unknown likelihood '" + name + "' (expected fixed, homoscedastic or heteroscedastic)");
+}
+
+std::string to_string(NoiseModel noise) {
+  switch (noise) {
+    case NoiseModel::fixed: return "fixed";
+    case NoiseModel::homoscedastic: return "homoscedastic";
+    case NoiseModel::heteroscedastic: return "heteroscedastic";
+  }
+  return "unknown";
+}
+
+GaussianLikelihoodImpl::GaussianLikelihoodImpl(const GaussianLikelihoodOptions& options_) : options(options_) { reset(); }
+
+void GaussianLikelihoodImpl::reset() {
+  if (!(options.noise_variance() > 0.0) || !std::isfinite(options.noise_variance())) {
+    throw std::invalid_argument("GaussianLikelihood: noise variance must be positive and finite");
+  }
+  auto value = at::full({}, std::log(options.noise_variance()));
+  if (options.noise() == NoiseModel::homoscedastic) {
+    log_noise_variance = register_parameter("log_noise_variance", value);
+  } else {
+    log_noise_variance = register_buffer("log_noise_variance", value);
+  }
+}
+
+int64_t GaussianLikelihoodImpl::output_width() const { return options.noise() == NoiseModel::heteroscedastic ? 2 : 1; }
+
+std::pair<at::Tensor, at::Tensor> GaussianLikelihoodImpl::mean_and_variance(const at::Tensor& outputs) const {
+  if (outputs.size(-1) != output_width()) {
+    throw std::invalid_argument("GaussianLikelihood: expected " + std::to_string(output_width()) + " outputs per row");
+  }
+  auto mean = outputs.select(-1, 0);
+  if (options.noise() == NoiseModel::heteroscedastic) return {mean, at::exp(outputs.select(-1, 1))};
+  return {mean, at::exp(log_noise_variance).expand_as(mean)};
+}
+
+at::Tensor GaussianLikelihoodImpl::negative_log_likelihood(const at::Tensor& outputs, const at::Tensor& y) const {
+  auto mean = outputs.select(-1, 0);
+  auto log_variance = options.noise() == NoiseModel::heteroscedastic ? outputs.select(-1, 1) : log_noise_variance;
+  auto residual = y - mean;
+  return 0.5 * at::exp(-log_variance) * residual * residual + 0.5 * log_variance + kHalfLogTwoPi;
+}
+
+}  // namespace credence::inference

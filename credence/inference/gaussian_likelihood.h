@@ -1,0 +1,48 @@
+// GaussianLikelihood: p(y | f) for regression with fixed, learned or input-dependent noise.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <torch/arg.h>
+#include <torch/nn/cloneable.h>
+#include <torch/nn/pimpl.h>
+
+#include <string>
+#include <utility>
+
+namespace credence::inference {
+
+enum class NoiseModel {
+  fixed,           // known noise precision tau
+  homoscedastic,   // one learned noise variance
+  heteroscedastic  // the network outputs mean and log-variance s per row
+};
+NoiseModel noise_model_from_string(const std::string& name);
+std::string to_string(NoiseModel noise);
+
+struct GaussianLikelihoodOptions {
+  TORCH_ARG(NoiseModel, noise) = NoiseModel::homoscedastic;
+  // Noise variance (fixed) or its starting value (homoscedastic), in the units of the targets it sees.
+  TORCH_ARG(double, noise_variance) = 1.0;
+};
+
+class GaussianLikelihoodImpl : public torch::nn::Cloneable<GaussianLikelihoodImpl> {
+ public:
+  explicit GaussianLikelihoodImpl(const GaussianLikelihoodOptions& options = {});
+  void reset() override;
+
+  // Network outputs per target: 2 (mean, log-variance) for heteroscedastic noise, else 1.
+  int64_t output_width() const;
+
+  // outputs [..., output_width] -> (mean [...], noise variance [...]).
+  std::pair<at::Tensor, at::Tensor> mean_and_variance(const at::Tensor& outputs) const;
+
+  // Element-wise -log N(y; f, sigma^2) = 0.5 exp(-s) (y - f)^2 + 0.5 s + 0.5 log(2 pi), s = log sigma^2.
+  at::Tensor negative_log_likelihood(const at::Tensor& outputs, const at::Tensor& y) const;
+
+  GaussianLikelihoodOptions options;
+  // Learned (homoscedastic) or fixed log noise variance; unused for heteroscedastic noise.
+  at::Tensor log_noise_variance;
+};
+TORCH_MODULE(GaussianLikelihood);
+
+}  // namespace credence::inference

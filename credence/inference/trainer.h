@@ -1,0 +1,73 @@
+// Trainer: minibatch variational training (ELBO + Adam) with early stopping and divergence checks.
+#pragma once
+
+#include "credence/inference/gaussian_likelihood.h"
+#include "credence/inference/kl_weighting.h"
+#include "credence/nn/mlp.h"
+
+#include <ATen/ATen.h>
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace credence::inference {
+
+// Thrown when a loss term becomes NaN or infinite; the message names the epoch, batch and term.
+class TrainingDiverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A pointer alias, because TORCH_ARG spells its getter as `const TYPE&` textually.
+using ProgressStream = std::ostream*;
+
+struct TrainOptions {
+  TORCH_ARG(int64_t, epochs) = 100;
+  TORCH_ARG(int64_t, batch_size) = 32;
+  TORCH_ARG(double, learning_rate) = 1e-3;
+  // L2 penalty on the network weights (mcdropout and deterministic; bbb has its prior).
+  TORCH_ARG(double, weight_decay) = 0.0;
+  TORCH_ARG(KlWeighting, kl_weighting) = KlWeighting::uniform;
+  // Stop after this many epochs without a better validation NLL (0: never stop early).
+  TORCH_ARG(int64_t, patience) = 0;
+  // Progress bar on this stream (nullptr: silent).
+  TORCH_ARG(ProgressStream, progress) = nullptr;
+};
+
+// Called after every epoch; returns the validation NLL per data point (lower is better).
+using ValidationScore = std::function<double()>;
+// Element-wise negative log-likelihood of the targets given the network outputs.
+using NegativeLogLikelihood = std::function<at::Tensor(const at::Tensor& outputs, const at::Tensor& targets)>;
+
+struct EpochRecord {
+  int64_t epoch = 0;
+  double loss = 0.0;
+  double negative_log_likelihood = 0.0;
+  double kl = 0.0;
+  double validation_nll = 0.0;  // NaN when there is no validation set
+};
+
+struct TrainingHistory {
+  std::vector<EpochRecord> epochs;
+  int64_t best_epoch = 0;  // the epoch whose parameters were kept (0 without validation)
+  bool stopped_early = false;
+  double seconds = 0.0;
+};
+
+// Trains `net` (and the likelihood's own parameters, if any) on rows x, targets y.
+// With a validation score, the parameters of the best epoch are restored at the end.
+TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& likelihood,
+                      const NegativeLogLikelihood& negative_log_likelihood, const at::Tensor& x, const at::Tensor& y,
+                      const TrainOptions& options, at::Generator& generator,
+                      const ValidationScore& validation_score = nullptr);
+
+// Regression with a Gaussian likelihood.
+TrainingHistory train(nn::Mlp& net, GaussianLikelihood& likelihood, const at::Tensor& x, const at::Tensor& y,
+                      const TrainOptions& options, at::Generator& generator,
+                      const ValidationScore& validation_score = nullptr);
+
+}  // namespace credence::inference

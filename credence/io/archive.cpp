@@ -1,0 +1,172 @@
+// The model file layout:
+//   8 bytes "CREDENCE" | u32 format version | u64 JSON length | JSON | u64 blob length | blob | u32 CRC-32
+// The CRC covers every byte before it. Integers are little-endian. The JSON holds the
+// caller's metadata plus "tensors": [{name, dtype, shape, offset}] pointing into the blob.
+#include "credence/io/archive.h"
+
+#include "credence/data/atomic_file.h"
+
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#ifndef CREDENCE_VERSION
+#define CREDENCE_VERSION "unknown"
+#endif
+
+namespace credence::io {
+
+namespace {
+
+constexpr char kMagic[8] = {'C', 'R', 'E', 'D', 'E', 'N', 'C', 'E'};
+
+template <typename T>
+void put(std::string& out, T value) {
+  char bytes[sizeof(T)];
+  for (size_t i = 0; i < sizeof(T); ++i) bytes[i] = static_cast<char>((static_cast<std::uint64_t>(value) >> (8 * i)) & 0xFF);
+  out.append(bytes, sizeof(T));
+}
+
+template <typename T>
+T get_le(const std::string& in, size_t offset) {
+  std::uint64_t value = 0;
+  for (size_t i = 0; i < sizeof(T); ++i) value |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[offset + i])) << (8 * i);
+  return static_cast<T>(value);
+}
+
+std::string dtype_name(at::ScalarType type) {
+  switch (type) {
+    case at::kFloat: return "float32";
+    case at::kDouble: return "float64";
+    case at::kLong: return "int64";
+    default: throw std::invalid_argument("archive: unsupported tensor type");
+  }
+}
+
+at::ScalarType dtype_from_name(const std::string& name, const std::string& path) {
+  if (name == "float32") return at::kFloat;
+  if (name == "float64") return at::kDouble;
+  if (name == "int64") return at::kLong;
+  throw ArchiveError(path + ": model file is corrupted (unknown tensor type '" + name + "')");
+}
+
+std::uint32_t crc32_of(const std::string& bytes, size_t length) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const auto* data = reinterpret_cast<const Bytef*>(bytes.data());
+  size_t done = 0;
+  while (done < length) {
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(length - done, 1u << 30));
+    crc = crc32(crc, data + done, chunk);
+    done += chunk;
+  }
+  return static_cast<std::uint32_t>(crc);
+}
+
+}  // namespace
+
+void Archive::add(const std::string& name, const at::Tensor& tensor) { tensors.emplace_back(name, tensor); }
+
+bool Archive::has(const std::string& name) const {
+  for (const auto& [n, t] : tensors) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
+const at::Tensor& Archive::get(const std::string& name) const {
+  for (const auto& [n, t] : tensors) {
+    if (n == name) return t;
+  }
+  throw ArchiveError(path + ": model file lacks tensor '" + name + "'");
+}
+
+std::string library_version() { return CREDENCE_VERSION; }
+
+void write_archive(const std::string& path, const Archive& archive) {
+  nlohmann::json metadata = nlohmann::json::parse(archive.metadata_json);
+  metadata["format_version"] = kArchiveFormatVersion;
+  metadata["library_version"] = library_version();
+  std::string blob;
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& [name, tensor] : archive.tensors) {
+    auto t = tensor.detach().to(at::kCPU).contiguous();
+    const size_t bytes = t.numel() * t.element_size();
+    entries.push_back({{"name", name}, {"dtype", dtype_name(t.scalar_type())}, {"shape", t.sizes().vec()}, {"offset", blob.size()}});
+    blob.append(static_cast<const char*>(t.data_ptr()), bytes);
+  }
+  metadata["tensors"] = entries;
+  const std::string json = metadata.dump();
+  std::string out(kMagic, sizeof kMagic);
+  put<std::uint32_t>(out, kArchiveFormatVersion);
+  put<std::uint64_t>(out, json.size());
+  out += json;
+  put<std::uint64_t>(out, blob.size());
+  out += blob;
+  put<std::uint32_t>(out, crc32_of(out, out.size()));
+  data::write_file_atomically(path, out);
+}
+
+Archive read_archive(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ArchiveError(path + ": cannot open model file (missing or unreadable)");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
+    throw ArchiveError(path + ": not a credence model file (bad magic bytes)");
+  }
+  const size_t header = sizeof kMagic + 4 + 8;
+  if (bytes.size() < header) throw ArchiveError(path + ": model file is truncated (" + std::to_string(bytes.size()) + " bytes)");
+  const auto version = get_le<std::uint32_t>(bytes, sizeof kMagic);
+  if (version != kArchiveFormatVersion) {
+    throw ArchiveError(path + ": model file has format version " + std::to_string(version) + "; this credence (" +
+                       library_version() + ") reads version " + std::to_string(kArchiveFormatVersion));
+  }
+  const auto json_length = get_le<std::uint64_t>(bytes, sizeof kMagic + 4);
+  auto truncated = [&](std::uint64_t expected) {
+    return ArchiveError(path + ": model file is truncated (expected at least " + std::to_string(expected) +
+                        " bytes, found " + std::to_string(bytes.size()) + ")");
+  };
+  if (json_length > bytes.size() || header + json_length + 8 > bytes.size()) throw truncated(header + json_length + 8);
+  const auto blob_length = get_le<std::uint64_t>(bytes, header + json_length);
+  const std::uint64_t blob_start = header + json_length + 8;
+  if (blob_length > bytes.size() || blob_start + blob_length + 4 > bytes.size()) throw truncated(blob_start + blob_length + 4);
+  const std::uint64_t total = blob_start + blob_length + 4;
+  if (bytes.size() != total) {
+    throw ArchiveError(path + ": model file is corrupted (" + std::to_string(bytes.size() - total) + " trailing bytes)");
+  }
+  if (get_le<std::uint32_t>(bytes, total - 4) != crc32_of(bytes, total - 4)) {
+    throw ArchiveError(path + ": model file is corrupted (checksum mismatch)");
+  }
+  nlohmann::json metadata;
+  try {
+    metadata = nlohmann::json::parse(bytes.substr(header, json_length));
+  } catch (const nlohmann::json::exception&) {
+    throw ArchiveError(path + ": model file is corrupted (metadata is not valid JSON)");
+  }
+  Archive archive;
+  archive.path = path;
+  try {
+    for (const auto& entry : metadata.at("tensors")) {
+      const auto type = dtype_from_name(entry.at("dtype").get<std::string>(), path);
+      const auto shape = entry.at("shape").get<std::vector<int64_t>>();
+      const auto offset = entry.at("offset").get<std::uint64_t>();
+      auto tensor = at::empty(shape, at::TensorOptions().dtype(type));
+      const size_t length = tensor.numel() * tensor.element_size();
+      if (offset > blob_length || offset + length > blob_length) {
+        throw ArchiveError(path + ": model file is corrupted (tensor '" + entry.at("name").get<std::string>() + "' lies outside the data)");
+      }
+      std::memcpy(tensor.data_ptr(), bytes.data() + blob_start + offset, length);
+      archive.add(entry.at("name").get<std::string>(), tensor);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw ArchiveError(path + ": model file is corrupted (malformed tensor table)");
+  }
+  metadata.erase("tensors");
+  archive.metadata_json = metadata.dump();
+  return archive;
+}
+
+}  // namespace credence::io

@@ -1,0 +1,42 @@
+// Archive: the credence model file, named tensors plus a JSON metadata document, checksummed.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace credence::io {
+
+// The version of the container layout written by this library (see archive.cpp).
+inline constexpr std::uint32_t kArchiveFormatVersion = 1;
+
+// Thrown for a file that is missing, not a credence model, truncated, corrupted or of an unknown version.
+class ArchiveError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Archive {
+  // A JSON object; it always carries "kind" (what the model is) once written.
+  std::string metadata_json = "{}";
+  // Named float32 or float64 or int64 tensors (moved to the CPU and made contiguous when written).
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
+
+  void add(const std::string& name, const at::Tensor& tensor);
+  // The tensor of that name; throws ArchiveError naming `path` when absent.
+  const at::Tensor& get(const std::string& name) const;
+  bool has(const std::string& name) const;
+  std::string path;  // set by read_archive, for messages
+};
+
+// Writes to a temporary name beside `path`, then renames: never a half-written file.
+void write_archive(const std::string& path, const Archive& archive);
+Archive read_archive(const std::string& path);
+
+// The library version compiled into credence.
+std::string library_version();
+
+}  // namespace credence::io

@@ -1,0 +1,43 @@
+// RegressionModel: a trained regression network with everything needed to predict in original units.
+#pragma once
+
+#include "credence/data/standardizer.h"
+#include "credence/inference/gaussian_likelihood.h"
+#include "credence/io/archive.h"
+#include "credence/nn/mlp.h"
+#include "credence/predict/predictive_samples.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace credence::io {
+
+inline constexpr const char* kRegressionNetworkKind = "regression_network";
+
+struct RegressionModel {
+  nn::Mlp net{nullptr};
+  inference::GaussianLikelihood likelihood{nullptr};
+  data::Standardizer input_scaler;
+  data::Standardizer target_scaler;
+  std::vector<std::string> feature_names;
+  std::string target_name;
+  std::uint64_t seed = 0;
+  // The training settings, as a JSON object (kept verbatim in the model file).
+  std::string training_json = "{}";
+
+  // S predictive draws for raw (unstandardised) rows, in the target's original units.
+  predict::PredictiveSamples predict(const at::Tensor& raw_inputs, const predict::PredictOptions& options) const;
+};
+
+Archive to_archive(const RegressionModel& model);
+// Throws ArchiveError naming the archive's path when a field or tensor is missing or malformed.
+RegressionModel regression_model_from_archive(const Archive& archive);
+
+void save_regression_model(const std::string& path, const RegressionModel& model);
+RegressionModel load_regression_model(const std::string& path);
+
+// The "kind" field of an archive's metadata ("regression_network", "gmm", ...).
+std::string archive_kind(const Archive& archive);
+
+}  // namespace credence::io

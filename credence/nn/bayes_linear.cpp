@@ -1,0 +1,152 @@
+// BayesLinear: training-time estimators and batched Monte Carlo prediction.
+#include "credence/nn/bayes_linear.h"
+
+#include "credence/core/gaussian.h"
+#include "credence/core/kl_divergence.h"
+#include "credence/nn/sampling_cost.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace credence::nn {
+
+namespace {
+// Keeps sqrt differentiable where a pre-activation variance underflows to zero.
+constexpr double kVarianceFloor = 1e-16;
+}  // namespace
+
+Estimator estimator_from_string(const std::string& name) {
+  if (name == "local" || name == "local_reparameterization") return Estimator::local_reparameterization;
+  if (name == "reparam" || name == "reparameterization") return Estimator::reparameterization;
+  throw std::invalid_argument("unknown estimator '" + name + "' (expected local or reparam)");
+}
+
+std::string to_string(Estimator estimator) {
+  return estimator == Estimator::local_reparameterization ? "local" : "reparam";
+}
+
+BayesLinearImpl::BayesLinearImpl(const BayesLinearOptions& options_) : options(options_) { reset(); }
+
+void BayesLinearImpl::reset() {
+  core::validate(options.prior());
+  if (options.in_features() <= 0 || options.out_features() <= 0) {
+    throw std::invalid_argument("BayesLinear: in_features and out_features must be positive");
+  }
+  if (!(options.initial_sigma() > 0.0)) throw std::invalid_argument("BayesLinear: initial_sigma must be positive");
+  weight_mu = register_parameter("weight_mu", at::empty({options.out_features(), options.in_features()}));
+  weight_rho = register_parameter("weight_rho", at::empty({options.out_features(), options.in_features()}));
+  if (options.bias()) {
+    bias_mu = register_parameter("bias_mu", at::empty({options.out_features()}));
+    bias_rho = register_parameter("bias_rho", at::empty({options.out_features()}));
+  } else {
+    bias_mu = register_parameter("bias_mu", at::Tensor(), /*requires_grad=*/false);
+    bias_rho = register_parameter("bias_rho", at::Tensor(), /*requires_grad=*/false);
+  }
+  reset_parameters();
+}
+
+void BayesLinearImpl::reset_parameters() {
+  at::NoGradGuard no_grad;
+  // Means as torch::nn::Linear initialises its weights; every sigma starts at initial_sigma.
+  const double bound = 1.0 / std::sqrt(static_cast<double>(options.in_features()));
+  const double rho = core::inverse_softplus(options.initial_sigma());
+  weight_mu.uniform_(-bound, bound, generator_);
+  weight_rho.fill_(rho);
+  if (options.bias()) {
+    bias_mu.uniform_(-bound, bound, generator_);
+    bias_rho.fill_(rho);
+  }
+}
+
+at::Tensor BayesLinearImpl::weight_sigma() const { return core::softplus(weight_rho); }
+at::Tensor BayesLinearImpl::bias_sigma() const { return core::softplus(bias_rho); }
+
+at::Tensor BayesLinearImpl::normal(at::IntArrayRef sizes) const {
+  return at::randn(sizes, generator_, weight_mu.options().requires_grad(false));
+}
+
+at::Tensor BayesLinearImpl::effective_bias_mu() const {
+  return options.bias() ? bias_mu : at::zeros({options.out_features()}, weight_mu.options());
+}
+
+at::Tensor BayesLinearImpl::effective_bias_variance() const {
+  if (!options.bias()) return at::zeros({options.out_features()}, weight_mu.options());
+  auto s = bias_sigma();
+  return s * s;
+}
+
+at::Tensor BayesLinearImpl::forward(const at::Tensor& x) {
+  if (!sampling_) {
+    return at::linear(x, weight_mu, options.bias() ? bias_mu : at::Tensor());
+  }
+  if (options.estimator() == Estimator::reparameterization) {
+    auto w = weight_mu + weight_sigma() * normal(weight_mu.sizes());
+    at::Tensor b;
+    if (options.bias()) b = bias_mu + bias_sigma() * normal(bias_mu.sizes());
+    last_weight_sample_ = w;
+    last_bias_sample_ = b;
+    return at::linear(x, w, b);
+  }
+  auto sigma = weight_sigma();
+  auto mean = at::linear(x, weight_mu, options.bias() ? bias_mu : at::Tensor());
+  auto variance = at::linear(x * x, sigma * sigma, effective_bias_variance());
+  return mean + at::sqrt(variance + kVarianceFloor) * normal(mean.sizes());
+}
+
+at::Tensor BayesLinearImpl::forward_samples(const at::Tensor& x, int64_t samples,
+                                            c10::optional<SamplingStrategy> forced_strategy) {
+  const bool shared = x.dim() == 2;
+  if (!shared && (x.dim() != 3 || x.size(0) != samples)) {
+    throw std::invalid_argument("BayesLinear::forward_samples: input must be [B, in] or [S, B, in]");
+  }
+  const int64_t rows = shared ? x.size(0) : x.size(1);
+  const int64_t in = options.in_features();
+  const int64_t out = options.out_features();
+  if (!sampling_) {
+    auto y = at::linear(x, weight_mu, options.bias() ? bias_mu : at::Tensor());
+    return shared ? y.unsqueeze(0).expand({samples, rows, out}) : y;
+  }
+  auto strategy = forced_strategy ? *forced_strategy : choose_sampling_strategy(samples, rows, in, out, shared);
+  if (strategy == SamplingStrategy::pre_activations) {
+    auto sigma = weight_sigma();
+    auto mean = at::linear(x, weight_mu, options.bias() ? bias_mu : at::Tensor());
+    auto variance = at::linear(x * x, sigma * sigma, effective_bias_variance());
+    auto std = at::sqrt(variance);
+    auto eps = normal({samples, rows, out});
+    // Shared input: [B, out] broadcasts over the S samples.
+    return at::addcmul(mean, std, eps);
+  }
+  // One weight matrix per sample: w[s] = mu + sigma * eps[s], stored as [S, in, out].
+  auto w = at::addcmul(weight_mu.t().unsqueeze(0), weight_sigma().t().unsqueeze(0), normal({samples, in, out}));
+  auto b = at::addcmul(effective_bias_mu(), at::sqrt(effective_bias_variance()), normal({samples, 1, out}));
+  if (shared) {
+    // One product [B, in] x [in, S*out], then reorder to [S, B, out].
+    auto stacked = w.permute({1, 0, 2}).reshape({in, samples * out});
+    auto y = at::mm(x, stacked).view({rows, samples, out}).permute({1, 0, 2});
+    return y + b;
+  }
+  return at::baddbmm(b, x, w);
+}
+
+at::Tensor BayesLinearImpl::kl() {
+  const auto& prior = options.prior();
+  if (prior.kind() == core::PriorKind::gaussian) {
+    auto total = core::kl_gaussian_closed_form(weight_mu, weight_sigma(), prior.sigma());
+    if (options.bias()) total = total + core::kl_gaussian_closed_form(bias_mu, bias_sigma(), prior.sigma());
+    return total;
+  }
+  at::Tensor w = last_weight_sample_;
+  at::Tensor b = last_bias_sample_;
+  const bool reuse = w.defined() && options.estimator() == Estimator::reparameterization && sampling_;
+  if (!reuse) {
+    w = weight_mu + weight_sigma() * normal(weight_mu.sizes());
+    if (options.bias()) b = bias_mu + bias_sigma() * normal(bias_mu.sizes());
+  }
+  last_weight_sample_ = at::Tensor();
+  last_bias_sample_ = at::Tensor();
+  auto total = core::kl_monte_carlo(w, weight_mu, weight_sigma(), prior);
+  if (options.bias()) total = total + core::kl_monte_carlo(b, bias_mu, bias_sigma(), prior);
+  return total;
+}
+
+}  // namespace credence::nn

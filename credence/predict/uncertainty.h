@@ -1,0 +1,19 @@
+// The regression uncertainty split: total = aleatoric (noise) + epistemic (model ignorance).
+#pragma once
+
+#include "credence/predict/predictive_samples.h"
+
+#include <ATen/ATen.h>
+
+namespace credence::predict {
+
+struct RegressionUncertainty {
+  at::Tensor mean;                 // [N] mean of the sampled means
+  at::Tensor aleatoric_variance;   // [N] mean of the sampled noise variances
+  at::Tensor epistemic_variance;   // [N] variance of the sampled means (divisor S)
+  at::Tensor total_variance;       // [N] their sum: exactly the variance of the predictive mixture
+};
+
+RegressionUncertainty split_uncertainty(const PredictiveSamples& samples);
+
+}  // namespace credence::predict

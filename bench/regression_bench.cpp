@@ -1,0 +1,132 @@
+// Regression benchmarks, as ratios measured in one run (absolute times on a shared machine drift;
+// ratios against the same machine's deterministic network do not):
+//   1. Monte Carlo prediction, S = 100 over 10,000 rows of an 8-50-50-1 bbb network, against one
+//      deterministic pass over 1,000,000 rows of the same shape (target: at most 1.5).
+//   2. One training epoch of bbb (local reparameterization) against one deterministic epoch of
+//      the same shape and batch size (target: at most 2.5).
+//   3. Single-input latency: one row, S = 100, a 784-400-400-1 bbb network (milliseconds).
+//   4. The cost of one normal draw in multiply-adds of a large matrix product (the constant
+//      behind the per-layer sampling strategy, credence/nn/sampling_cost.h).
+// Usage: regression_bench [--threads T] [--repeats R]
+#include "credence/core/rng.h"
+#include "credence/inference/trainer.h"
+#include "credence/nn/mlp.h"
+#include "credence/predict/predictive_samples.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace credence;
+
+namespace {
+
+double seconds(const std::function<void()>& work, int repeats) {
+  std::vector<double> times;
+  work();  // warm-up: allocator, thread pool, caches
+  for (int r = 0; r < repeats; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    work();
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];  // the median
+}
+
+nn::Mlp make_net(nn::Method method, int64_t input, std::vector<int64_t> hidden, int64_t output, at::Generator& g) {
+  nn::Mlp net(nn::MlpOptions(input, std::move(hidden), output).method(method).initial_sigma(0.05));
+  net->set_generator(g);
+  net->reset_parameters();
+  return net;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = static_cast<int>(std::thread::hardware_concurrency());
+  int repeats = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
+  }
+  at::set_num_threads(threads);
+  at::NoGradGuard no_grad_for_prediction;
+  auto g = core::make_generator(1);
+  std::printf("threads %d, repeats %d (median reported)\n\n", threads, repeats);
+
+  // 1. Monte Carlo prediction against a deterministic pass over S times the rows.
+  {
+    inference::GaussianLikelihood likelihood;
+    auto bbb = make_net(nn::Method::bbb, 8, {50, 50}, 1, g);
+    auto det = make_net(nn::Method::deterministic, 8, {50, 50}, 1, g);
+    auto x = at::randn({10000, 8}, g);
+    auto big = at::randn({1000000, 8}, g);
+    const double mc = seconds([&] { predict::sample_predictive(bbb, likelihood, x, predict::PredictOptions().samples(100)); }, repeats);
+    const double pass = seconds([&] { det->forward(big); }, repeats);
+    std::printf("MC prediction 8-50-50-1, S=100 x 10,000 rows : %8.1f ms\n", mc * 1e3);
+    std::printf("deterministic pass, 1,000,000 rows          : %8.1f ms\n", pass * 1e3);
+    std::printf("ratio (target <= 1.5)                       : %8.2f\n\n", mc / pass);
+  }
+
+  // 2. One training epoch, bbb with local reparameterization against deterministic.
+  {
+    const int64_t rows = 10000, batch = 32;
+    auto x = at::randn({rows, 8}, g);
+    auto y = x.sum(1);
+    auto epoch = [&](nn::Method method) {
+      auto net = make_net(method, 8, {50, 50}, 1, g);
+      inference::GaussianLikelihood likelihood;
+      auto options = inference::TrainOptions().epochs(1).batch_size(batch).learning_rate(1e-3);
+      return seconds([&] {
+        at::AutoGradMode enable(true);
+        inference::train(net, likelihood, x, y, options, g);
+      }, repeats);
+    };
+    const double bbb = epoch(nn::Method::bbb);
+    const double det = epoch(nn::Method::deterministic);
+    std::printf("training epoch 8-50-50-1, 10,000 rows, batch 32, bbb (local) : %8.1f ms\n", bbb * 1e3);
+    std::printf("training epoch, deterministic                                : %8.1f ms\n", det * 1e3);
+    std::printf("ratio (target <= 2.5)                                        : %8.2f\n", bbb / det);
+    std::printf("per-epoch time of a 50-unit 1-layer net on 455 rows, batch 32 (UCI Boston): ");
+    auto small_x = at::randn({455, 13}, g);
+    auto small_y = small_x.sum(1);
+    auto small = make_net(nn::Method::bbb, 13, {50}, 1, g);
+    inference::GaussianLikelihood likelihood;
+    const double small_epoch = seconds([&] {
+      at::AutoGradMode enable(true);
+      inference::train(small, likelihood, small_x, small_y, inference::TrainOptions().epochs(1).batch_size(32), g);
+    }, repeats);
+    std::printf("%.2f ms\n\n", small_epoch * 1e3);
+  }
+
+  // 3. Single-input latency.
+  {
+    inference::GaussianLikelihood likelihood;
+    auto net = make_net(nn::Method::bbb, 784, {400, 400}, 1, g);
+    auto x = at::rand({1, 784}, g);
+    const double latency = seconds([&] { predict::sample_predictive(net, likelihood, x, predict::PredictOptions().samples(100)); },
+                                   std::max(repeats, 21));
+    std::printf("single-row latency 784-400-400-1, S=100    : %8.2f ms\n\n", latency * 1e3);
+  }
+
+  // 4. Cost of a normal draw, in multiply-adds of a 1000x1000 product.
+  {
+    auto a = at::randn({1000, 1000}, g), b = at::randn({1000, 1000}, g);
+    auto noise = at::empty({10000000});
+    const double product = seconds([&] { at::mm(a, b); }, repeats);
+    const double normal = seconds([&] { noise.normal_(0, 1, g); }, repeats);
+    const double flops_per_second = 2e9 / product;
+    std::printf("matrix product rate                         : %8.1f GFLOP/s\n", flops_per_second / 1e9);
+    std::printf("normal draws                                : %8.2f ns each\n", normal / 1e7 * 1e9);
+    std::printf("one normal draw costs                       : %8.0f flops (sampling_cost.h assumes 400)\n",
+                normal / 1e7 * flops_per_second);
+  }
+  return 0;
+}

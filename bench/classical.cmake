@@ -1,0 +1,6 @@
+# The classical-model benchmark: a plain timed program, driven by classical_bench.py, which
+# times scikit-learn on the same data in the same run (see bench/results/classical.md).
+add_executable(classical_bench ${CMAKE_CURRENT_LIST_DIR}/classical_bench.cpp)
+target_link_libraries(classical_bench PRIVATE credence)
+target_precompile_headers(classical_bench REUSE_FROM credence)
+add_dependencies(benchmarks classical_bench)

@@ -79,17 +79,22 @@ at::Tensor BayesLinearImpl::forward(const at::Tensor& x) {
   if (!sampling_) {
     return at::linear(x, weight_mu, options.bias() ? bias_mu : at::Tensor());
   }
+  // sigma is kept for the kl() that follows in the same training step: softplus and its
+  // backward over every weight are a large share of a step's element-wise work.
+  cached_weight_sigma_ = weight_sigma();
+  cached_bias_sigma_ = options.bias() ? bias_sigma() : at::Tensor();
+  cached_rho_version_ = weight_rho._version();
   if (options.estimator() == Estimator::reparameterization) {
-    auto w = weight_mu + weight_sigma() * normal(weight_mu.sizes());
+    auto w = weight_mu + cached_weight_sigma_ * normal(weight_mu.sizes());
     at::Tensor b;
-    if (options.bias()) b = bias_mu + bias_sigma() * normal(bias_mu.sizes());
+    if (options.bias()) b = bias_mu + cached_bias_sigma_ * normal(bias_mu.sizes());
     last_weight_sample_ = w;
     last_bias_sample_ = b;
     return at::linear(x, w, b);
   }
-  auto sigma = weight_sigma();
   auto mean = at::linear(x, weight_mu, options.bias() ? bias_mu : at::Tensor());
-  auto variance = at::linear(x * x, sigma * sigma, effective_bias_variance());
+  auto bias_variance = options.bias() ? cached_bias_sigma_ * cached_bias_sigma_ : effective_bias_variance();
+  auto variance = at::linear(x * x, cached_weight_sigma_ * cached_weight_sigma_, bias_variance);
   return mean + at::sqrt(variance + kVarianceFloor) * normal(mean.sizes());
 }
 
@@ -130,22 +135,28 @@ at::Tensor BayesLinearImpl::forward_samples(const at::Tensor& x, int64_t samples
 
 at::Tensor BayesLinearImpl::kl() {
   const auto& prior = options.prior();
+  // The cache is stale once an optimiser step has changed rho in place.
+  const bool fresh = cached_weight_sigma_.defined() && weight_rho._version() == cached_rho_version_;
+  auto weight_sigma_now = fresh ? cached_weight_sigma_ : weight_sigma();
+  auto bias_sigma_now = fresh ? cached_bias_sigma_ : (options.bias() ? bias_sigma() : at::Tensor());
+  cached_weight_sigma_ = at::Tensor();
+  cached_bias_sigma_ = at::Tensor();
   if (prior.kind() == core::PriorKind::gaussian) {
-    auto total = core::kl_gaussian_closed_form(weight_mu, weight_sigma(), prior.sigma());
-    if (options.bias()) total = total + core::kl_gaussian_closed_form(bias_mu, bias_sigma(), prior.sigma());
+    auto total = core::kl_gaussian_closed_form(weight_mu, weight_sigma_now, prior.sigma());
+    if (options.bias()) total = total + core::kl_gaussian_closed_form(bias_mu, bias_sigma_now, prior.sigma());
     return total;
   }
   at::Tensor w = last_weight_sample_;
   at::Tensor b = last_bias_sample_;
   const bool reuse = w.defined() && options.estimator() == Estimator::reparameterization && sampling_;
   if (!reuse) {
-    w = weight_mu + weight_sigma() * normal(weight_mu.sizes());
-    if (options.bias()) b = bias_mu + bias_sigma() * normal(bias_mu.sizes());
+    w = weight_mu + weight_sigma_now * normal(weight_mu.sizes());
+    if (options.bias()) b = bias_mu + bias_sigma_now * normal(bias_mu.sizes());
   }
   last_weight_sample_ = at::Tensor();
   last_bias_sample_ = at::Tensor();
-  auto total = core::kl_monte_carlo(w, weight_mu, weight_sigma(), prior);
-  if (options.bias()) total = total + core::kl_monte_carlo(b, bias_mu, bias_sigma(), prior);
+  auto total = core::kl_monte_carlo(w, weight_mu, weight_sigma_now, prior);
+  if (options.bias()) total = total + core::kl_monte_carlo(b, bias_mu, bias_sigma_now, prior);
   return total;
 }
 

@@ -74,6 +74,9 @@ class BayesLinearImpl : public torch::nn::Cloneable<BayesLinearImpl> {
   bool sampling_ = true;
   c10::optional<at::Generator> generator_;
   at::Tensor last_weight_sample_, last_bias_sample_;
+  // sigma of the last sampling forward pass, reused (with its graph) by the next kl().
+  at::Tensor cached_weight_sigma_, cached_bias_sigma_;
+  int64_t cached_rho_version_ = -1;
 };
 TORCH_MODULE(BayesLinear);
 

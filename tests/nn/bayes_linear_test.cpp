@@ -120,3 +120,16 @@ TEST(BayesLinear, MixturePriorKlReusesTheForwardSampleWithReparameterization) {
   kl.backward();
   EXPECT_GT(layer->weight_rho.grad().abs().sum().item<double>(), 0.0);
 }
+
+TEST(BayesLinear, KlAfterAnInPlaceUpdateUsesTheNewParameters) {
+  auto generator = core::make_generator(6);
+  auto layer = make_layer(3, 2, nn::Estimator::local_reparameterization, generator);
+  layer->forward(at::randn({4, 3}, generator, at::kDouble));
+  {
+    at::NoGradGuard no_grad;
+    layer->weight_rho.add_(0.5);  // what an optimiser step does
+  }
+  const double expected = core::kl_gaussian_closed_form(layer->weight_mu, layer->weight_sigma(), 1.0).item<double>() +
+                          core::kl_gaussian_closed_form(layer->bias_mu, layer->bias_sigma(), 1.0).item<double>();
+  EXPECT_NEAR(layer->kl().item<double>(), expected, 1e-12);
+}

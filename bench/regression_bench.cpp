@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
     const double flops_per_second = 2e9 / product;
     std::printf("matrix product rate                         : %8.1f GFLOP/s\n", flops_per_second / 1e9);
     std::printf("normal draws                                : %8.2f ns each\n", normal / 1e7 * 1e9);
-    std::printf("one normal draw costs                       : %8.0f flops (sampling_cost.h assumes 400)\n",
+    std::printf("one normal draw costs                       : %8.0f flops (sampling_cost.h assumes 800)\n",
                 normal / 1e7 * flops_per_second);
   }
   return 0;

@@ -12,10 +12,10 @@ enum class SamplingStrategy {
   weights,
 };
 
-// Drawing one normal number costs about as much as this many multiply-adds in a
-// matrix product: measured here as 4.2 ns per normal against ~170 GFLOP/s for
-// a 2000x2000 product on 2 cores (bench/sampling_cost_bench.cpp repeats it).
-inline constexpr double kNormalDrawCostInFlops = 400.0;
+// Drawing one normal number costs about as much as this many floating-point operations of
+// a large matrix product: measured as 5.0 ns per draw against 172 GFLOP/s on 2 cores, i.e.
+// ~870 (bench/regression_bench.cpp, section 4, repeats the measurement).
+inline constexpr double kNormalDrawCostInFlops = 800.0;
 // Weight samples larger than this fall back to pre-activation sampling.
 inline constexpr std::int64_t kMaxWeightSampleElements = std::int64_t{1} << 25;
 

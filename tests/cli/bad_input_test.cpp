@@ -6,15 +6,6 @@
 
 using namespace credence::testing;
 
-namespace {
-
-int count_lines(const std::string& text) {
-  int lines = 0;
-  for (char c : text) lines += c == '\n';
-  return lines;
-}
-
-}  // namespace
 
 class BadInput : public ::testing::Test {
  protected:

@@ -27,11 +27,6 @@ void write_linear_data(const std::string& path, int rows, unsigned seed, bool wi
   write_text(path, out.str());
 }
 
-int count_lines(const std::string& text) {
-  int lines = 0;
-  for (char c : text) lines += c == '\n';
-  return lines;
-}
 
 }  // namespace
 

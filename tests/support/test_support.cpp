@@ -37,6 +37,12 @@ std::string read_text(const std::string& path) {
 
 bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
 
+int count_lines(const std::string& text) {
+  int lines = 0;
+  for (char c : text) lines += c == '\n';
+  return lines;
+}
+
 CommandResult run_command(const std::string& command_line) {
   TemporaryDirectory scratch;
   const std::string out_path = scratch.path("stdout");

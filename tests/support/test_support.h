@@ -33,5 +33,7 @@ CommandResult run_command(const std::string& command_line);
 void write_text(const std::string& path, const std::string& text);
 std::string read_text(const std::string& path);
 bool file_exists(const std::string& path);
+// Number of newline characters in text.
+int count_lines(const std::string& text);
 
 }  // namespace credence::testing

@@ -8,8 +8,14 @@
 namespace credence::core {
 
 at::Tensor kl_gaussian_closed_form(const at::Tensor& mu, const at::Tensor& sigma, double prior_sigma) {
-  auto variance_ratio = (sigma * sigma + mu * mu) / (2.0 * prior_sigma * prior_sigma);
-  return (std::log(prior_sigma) - at::log(sigma) + variance_ratio - 0.5).sum();
+  // Written as whole-tensor reductions, n (log s_p - 1/2) - sum log sigma + (|sigma|^2 + |mu|^2) / (2 s_p^2):
+  // four passes over the weights forward instead of nine element-wise ones, which matters
+  // because this runs over every weight at every training step.
+  const double n = static_cast<double>(mu.numel());
+  auto flat_mu = mu.reshape({-1});
+  auto flat_sigma = sigma.reshape({-1});
+  auto squares = at::dot(flat_sigma, flat_sigma) + at::dot(flat_mu, flat_mu);
+  return n * (std::log(prior_sigma) - 0.5) - at::log(flat_sigma).sum() + squares / (2.0 * prior_sigma * prior_sigma);
 }
 
 at::Tensor kl_monte_carlo(const at::Tensor& w, const at::Tensor& mu, const at::Tensor& sigma,

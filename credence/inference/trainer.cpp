@@ -119,7 +119,11 @@ TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& li
       auto index = order.slice(0, b * batch_size, std::min(n, (b + 1) * batch_size));
       auto xb = x.index_select(0, index);
       auto yb = y.index_select(0, index);
-      optimizer.zero_grad();
+      // Dropping the gradients (rather than zeroing them) lets backward write fresh ones
+      // instead of zero-filling and then accumulating: two passes fewer over every parameter.
+      for (auto& group : optimizer.param_groups()) {
+        for (auto& p : group.params()) p.mutable_grad() = at::Tensor();
+      }
       auto outputs = net->forward(xb);
       auto nll = negative_log_likelihood(outputs, yb).mean();
       auto kl = net->kl();

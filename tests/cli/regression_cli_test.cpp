@@ -122,3 +122,16 @@ TEST(CliHelp, EverySubcommandHasHelp) {
     EXPECT_NE(result.out.find("--"), std::string::npos) << command;
   }
 }
+
+TEST_F(RegressionCli, ValidationSplitWithEarlyStopping) {
+  auto trained = run_cli("train --data " + dir.path("train.csv") +
+                         " --target y --hidden 8 --epochs 200 --validation-fraction 0.2 --patience 3 --lr 0.05 --threads 1 --out " +
+                         dir.path("model"));
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  // The progress bar reports the validation NLL; the summary line names the kept epoch.
+  EXPECT_NE(trained.err.find("val-nll"), std::string::npos);
+  EXPECT_NE(trained.err.find("kept epoch"), std::string::npos) << trained.err;
+  auto metadata = nlohmann::json::parse(run_cli("inspect --json --model " + dir.path("model")).out);
+  EXPECT_DOUBLE_EQ(metadata["training"]["validation_fraction"].get<double>(), 0.2);
+  EXPECT_EQ(metadata["training"]["patience"], 3);
+}

@@ -79,3 +79,30 @@ TEST(Trainer, SameSeedGivesIdenticalParameters) {
   };
   EXPECT_TRUE(at::equal(run(), run()));
 }
+
+TEST(Trainer, EarlyStoppingRestoresTheBestEpoch) {
+  auto generator = core::make_generator(2);
+  auto x = at::randn({32, 2}, generator);
+  auto y = x.sum(1);
+  inference::GaussianLikelihood likelihood;
+  nn::Mlp net(nn::MlpOptions(2, {4}, 1));
+  net->set_generator(generator);
+  net->reset_parameters();
+  // A validation score that improves until epoch 3, then worsens.
+  const std::vector<double> scores{3.0, 2.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0};
+  int64_t epoch = 0;
+  at::Tensor at_best;
+  auto score = [&] {
+    const double s = scores[epoch++];
+    if (epoch == 3) at_best = net->bayes_layers[0]->weight_mu.detach().clone();
+    return s;
+  };
+  auto history = inference::train(net, likelihood, x, y,
+                                  inference::TrainOptions().epochs(8).batch_size(8).patience(2).learning_rate(1e-2),
+                                  generator, score);
+  EXPECT_TRUE(history.stopped_early);
+  EXPECT_EQ(history.epochs.size(), 5u);  // epochs 4 and 5 without gain, then stop
+  EXPECT_EQ(history.best_epoch, 3);
+  EXPECT_TRUE(at::equal(net->bayes_layers[0]->weight_mu, at_best));
+  EXPECT_DOUBLE_EQ(history.epochs[2].validation_nll, 1.0);
+}

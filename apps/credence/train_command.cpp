@@ -134,7 +134,7 @@ void add_train_command(CLI::App& app) {
   c->add_option("--prior-pi", args->prior_pi, "Mixture prior weight of the wide component")->capture_default_str();
   c->add_option("--prior-sigma1", args->prior_sigma1, "Mixture prior: wide standard deviation")->capture_default_str();
   c->add_option("--prior-sigma2", args->prior_sigma2, "Mixture prior: narrow standard deviation")->capture_default_str();
-  c->add_option("--estimator", args->estimator, "Gradient estimator (bbb): local | reparam")->capture_default_str();
+  c->add_option("--estimator", args->estimator, "Gradient estimator (bbb): local | reparam | flipout")->capture_default_str();
   c->add_option("--initial-sigma", args->initial_sigma, "Posterior standard deviation at initialisation (bbb)")->capture_default_str();
   c->add_option("--dropout", args->dropout, "Dropout probability (mcdropout)")->capture_default_str();
   c->add_option("--likelihood", args->likelihood, "homoscedastic | heteroscedastic | fixed")->capture_default_str();

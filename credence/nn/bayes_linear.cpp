@@ -18,11 +18,17 @@ constexpr double kVarianceFloor = 1e-16;
 Estimator estimator_from_string(const std::string& name) {
   if (name == "local" || name == "local_reparameterization") return Estimator::local_reparameterization;
   if (name == "reparam" || name == "reparameterization") return Estimator::reparameterization;
-  throw std::invalid_argument("unknown estimator '" + name + "' (expected local or reparam)");
+  if (name == "flipout") return Estimator::flipout;
+  throw std::invalid_argument("unknown estimator '" + name + "' (expected local, reparam or flipout)");
 }
 
 std::string to_string(Estimator estimator) {
-  return estimator == Estimator::local_reparameterization ? "local" : "reparam";
+  switch (estimator) {
+    case Estimator::local_reparameterization: return "local";
+    case Estimator::reparameterization: return "reparam";
+    case Estimator::flipout: return "flipout";
+  }
+  return "unknown";
 }
 
 BayesLinearImpl::BayesLinearImpl(const BayesLinearOptions& options_) : options(options_) { reset(); }
@@ -65,6 +71,10 @@ at::Tensor BayesLinearImpl::normal(at::IntArrayRef sizes) const {
   return at::randn(sizes, generator_, weight_mu.options().requires_grad(false));
 }
 
+at::Tensor BayesLinearImpl::random_signs(at::IntArrayRef sizes) const {
+  return at::empty(sizes, weight_mu.options().requires_grad(false)).bernoulli_(0.5, generator_).mul_(2.0).sub_(1.0);
+}
+
 at::Tensor BayesLinearImpl::effective_bias_mu() const {
   return options.bias() ? bias_mu : at::zeros({options.out_features()}, weight_mu.options());
 }
@@ -91,6 +101,22 @@ at::Tensor BayesLinearImpl::forward(const at::Tensor& x) {
     last_weight_sample_ = w;
     last_bias_sample_ = b;
     return at::linear(x, w, b);
+  }
+  if (options.estimator() == Estimator::flipout) {
+    // W = mu + dW with one dW = sigma * eps per pass; row n sees dW * (s_n r_n^T) for random
+    // signs s_n, r_n, which leaves each row's weights distributed exactly as q while making
+    // the rows' perturbations nearly independent: x dW_n = ((x * r_n) dW^T) * s_n.
+    auto delta = cached_weight_sigma_ * normal(weight_mu.sizes());
+    auto input_signs = random_signs(x.sizes());
+    auto output_signs = random_signs({x.size(0), options.out_features()});
+    auto perturbation = at::linear(x * input_signs, delta);
+    if (options.bias()) perturbation = perturbation + cached_bias_sigma_ * normal(bias_mu.sizes());
+    if (options.prior().kind() == core::PriorKind::scale_mixture) {
+      // A weight sample for the Monte Carlo KL, as with plain reparameterization.
+      last_weight_sample_ = weight_mu + delta;
+      last_bias_sample_ = options.bias() ? bias_mu + cached_bias_sigma_ * normal(bias_mu.sizes()) : at::Tensor();
+    }
+    return at::linear(x, weight_mu, options.bias() ? bias_mu : at::Tensor()) + perturbation * output_signs;
   }
   auto mean = at::linear(x, weight_mu, options.bias() ? bias_mu : at::Tensor());
   auto bias_variance = options.bias() ? cached_bias_sigma_ * cached_bias_sigma_ : effective_bias_variance();
@@ -148,7 +174,7 @@ at::Tensor BayesLinearImpl::kl() {
   }
   at::Tensor w = last_weight_sample_;
   at::Tensor b = last_bias_sample_;
-  const bool reuse = w.defined() && options.estimator() == Estimator::reparameterization && sampling_;
+  const bool reuse = w.defined() && options.estimator() != Estimator::local_reparameterization && sampling_;
   if (!reuse) {
     w = weight_mu + weight_sigma_now * normal(weight_mu.sizes());
     if (options.bias()) b = bias_mu + bias_sigma_now * normal(bias_mu.sizes());

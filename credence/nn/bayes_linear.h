@@ -16,6 +16,7 @@ namespace credence::nn {
 enum class Estimator {
   reparameterization,        // one weight sample per forward pass, shared by the minibatch
   local_reparameterization,  // pre-activations sampled per row: mean x mu, variance x^2 sigma^2
+  flipout,                   // one weight perturbation decorrelated per row by random signs (Wen et al. 2018)
 };
 Estimator estimator_from_string(const std::string& name);
 std::string to_string(Estimator estimator);
@@ -68,6 +69,7 @@ class BayesLinearImpl : public torch::nn::Cloneable<BayesLinearImpl> {
 
  private:
   at::Tensor normal(at::IntArrayRef sizes) const;
+  at::Tensor random_signs(at::IntArrayRef sizes) const;
   at::Tensor effective_bias_mu() const;
   at::Tensor effective_bias_variance() const;
 

@@ -79,3 +79,7 @@ TEST(ElboGradient, LocalReparameterizationGaussianPrior) {
 TEST(ElboGradient, ReparameterizationMixturePriorHeteroscedastic) {
   check_gradients(nn::Estimator::reparameterization, core::PriorKind::scale_mixture, inference::NoiseModel::heteroscedastic);
 }
+
+TEST(ElboGradient, FlipoutMixturePrior) {
+  check_gradients(nn::Estimator::flipout, core::PriorKind::scale_mixture, inference::NoiseModel::homoscedastic);
+}

@@ -49,25 +49,30 @@ void expect_moments(const at::Tensor& samples, const Moments& exact) {
 
 }  // namespace
 
-TEST(BayesLinear, LocalReparameterizationMatchesExplicitWeightSampling) {
+TEST(BayesLinear, LocalReparameterizationAndFlipoutMatchExplicitWeightSampling) {
   auto generator = core::make_generator(1);
   auto x = at::randn({3, 5}, generator, at::kDouble);
   const int64_t draws = 20000;
   auto local = make_layer(5, 4, nn::Estimator::local_reparameterization, generator);
   auto explicit_weights = make_layer(5, 4, nn::Estimator::reparameterization, generator);
+  auto flipout = make_layer(5, 4, nn::Estimator::flipout, generator);
   {
     at::NoGradGuard no_grad;
     for (auto& p : explicit_weights->named_parameters()) p.value().copy_(local->named_parameters()[p.key()]);
+    for (auto& p : flipout->named_parameters()) p.value().copy_(local->named_parameters()[p.key()]);
   }
-  std::vector<at::Tensor> local_draws, weight_draws;
+  std::vector<at::Tensor> local_draws, weight_draws, flipout_draws;
   at::NoGradGuard no_grad;
   for (int64_t i = 0; i < draws; ++i) {
     local_draws.push_back(local->forward(x));
     weight_draws.push_back(explicit_weights->forward(x));
+    flipout_draws.push_back(flipout->forward(x));
   }
   auto exact = exact_moments(local, x);
   expect_moments(at::stack(local_draws), exact);
   expect_moments(at::stack(weight_draws), exact);
+  // Flipout: every row's pre-activations have the exact marginal distribution too.
+  expect_moments(at::stack(flipout_draws), exact);
 }
 
 TEST(BayesLinear, BatchedSamplingStrategiesGiveTheExactMarginals) {
@@ -132,4 +137,28 @@ TEST(BayesLinear, KlAfterAnInPlaceUpdateUsesTheNewParameters) {
   const double expected = core::kl_gaussian_closed_form(layer->weight_mu, layer->weight_sigma(), 1.0).item<double>() +
                           core::kl_gaussian_closed_form(layer->bias_mu, layer->bias_sigma(), 1.0).item<double>();
   EXPECT_NEAR(layer->kl().item<double>(), expected, 1e-12);
+}
+
+TEST(BayesLinear, FlipoutDecorrelatesRowsThatShareTheWeightSample) {
+  // Two identical rows: with one weight sample per pass (reparameterization) their outputs
+  // are the same draw; Flipout's random signs make them uncorrelated.
+  auto generator = core::make_generator(8);
+  auto flipout = make_layer(4, 3, nn::Estimator::flipout, generator);
+  auto shared = make_layer(4, 3, nn::Estimator::reparameterization, generator);
+  auto row = at::randn({1, 4}, generator, at::kDouble);
+  auto x = at::cat({row, row});
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> f, r;
+  for (int i = 0; i < 20000; ++i) {
+    f.push_back(flipout->forward(x));
+    r.push_back(shared->forward(x));
+  }
+  auto correlation = [](const at::Tensor& draws) {  // [n, 2, out] -> per output unit
+    auto a = draws.select(1, 0), b = draws.select(1, 1);
+    auto ca = a - a.mean(0), cb = b - b.mean(0);
+    return (ca * cb).mean(0) / (ca.std(0, false) * cb.std(0, false));
+  };
+  // 20,000 draws: the sample correlation of independent rows has sd 1/sqrt(20000) = 0.007.
+  EXPECT_LT(correlation(at::stack(f)).abs().max().item<double>(), 0.04);
+  EXPECT_GT(correlation(at::stack(r)).min().item<double>(), 0.999);
 }

@@ -11,5 +11,6 @@ void add_evaluate_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_fit_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace credence::cli

@@ -44,3 +44,13 @@ TEST(RegressionMetrics, CoverageAndWidthByHand) {
   EXPECT_NEAR(interval_mean_width(interval), 2 * z * (1 + 1 + 2 + 0.5) / 4, 1e-9);
   EXPECT_THROW(central_interval(mean, std, 1.0), std::invalid_argument);
 }
+
+#include "credence/metrics/summary.h"
+
+TEST(Summary, MeanAndStandardErrorByHand) {
+  // Values 1, 2, 3, 6: mean 3, sample variance (4 + 1 + 0 + 9) / 3 = 14/3, SE sqrt(14/3) / 2.
+  auto s = mean_and_standard_error({1.0, 2.0, 3.0, 6.0});
+  EXPECT_DOUBLE_EQ(s.mean, 3.0);
+  EXPECT_NEAR(s.standard_error, std::sqrt(14.0 / 3.0) / 2.0, 1e-15);
+  EXPECT_DOUBLE_EQ(mean_and_standard_error({2.5}).standard_error, 0.0);
+}

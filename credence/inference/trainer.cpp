@@ -63,7 +63,8 @@ void draw_progress(std::ostream& out, const EpochRecord& record, int64_t total_e
   out << line.str() << std::flush;
 }
 
-void check_finite(const at::Tensor& value, const char* term, int64_t epoch, int64_t batch) {
+// Returns the value so the caller does not read the scalar out of the tensor a second time.
+double check_finite(const at::Tensor& value, const char* term, int64_t epoch, int64_t batch) {
   const double v = value.item<double>();
   if (!std::isfinite(v)) {
     std::ostringstream message;
@@ -71,6 +72,7 @@ void check_finite(const at::Tensor& value, const char* term, int64_t epoch, int6
             << (std::isnan(v) ? "NaN" : "infinite") << " (try a smaller --lr)";
     throw TrainingDiverged(message.str());
   }
+  return v;
 }
 
 }  // namespace
@@ -128,13 +130,15 @@ TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& li
       auto nll = negative_log_likelihood(outputs, yb).mean();
       auto kl = net->kl();
       auto terms = elbo_loss(nll, kl, kl_weight(options.kl_weighting(), b, num_batches), num_batches, n);
-      check_finite(terms.negative_log_likelihood, "negative log-likelihood", epoch, b + 1);
-      check_finite(terms.kl, "KL", epoch, b + 1);
+      const double nll_value = check_finite(terms.negative_log_likelihood, "negative log-likelihood", epoch, b + 1);
+      const double kl_value = check_finite(terms.kl, "KL", epoch, b + 1);
       terms.loss.backward();
       optimizer.step();
-      record.loss += terms.loss.item<double>() / num_batches;
-      record.negative_log_likelihood += nll.item<double>() / num_batches;
-      record.kl += kl.item<double>() / num_batches;
+      // The loss is nll + scale * kl: derived from the two scalars already read, not read again.
+      const double kl_scale = kl_weight(options.kl_weighting(), b, num_batches) * num_batches / static_cast<double>(n);
+      record.loss += (nll_value + kl_scale * kl_value) / num_batches;
+      record.negative_log_likelihood += nll_value / num_batches;
+      record.kl += kl_value / num_batches;
     }
     record.validation_nll = std::numeric_limits<double>::quiet_NaN();
     if (validation_score) {

@@ -50,6 +50,26 @@ bool is_blank(const std::string& line) { return trim(line).empty(); }
   throw std::runtime_error(message.str());
 }
 
+// Reads the header, the first non-blank line, advancing line_number past it.
+std::vector<std::string> read_header(std::istream& in, const std::string& path, size_t& line_number) {
+  std::vector<std::string> columns;
+  std::string line;
+  std::vector<std::string_view> fields;
+  std::vector<size_t> starts;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (is_blank(line)) continue;
+    if (line_number == 1 && line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+    split_fields(line, fields, starts);
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].empty()) fail(path, line_number, starts[i], "empty column name in the header");
+      columns.emplace_back(fields[i]);
+    }
+    return columns;
+  }
+  throw std::runtime_error(path + ": the file is empty (expected a header row and data rows)");
+}
+
 }  // namespace
 
 int64_t CsvTable::column_index(const std::string& name) const {
@@ -63,7 +83,10 @@ int64_t CsvTable::column_index(const std::string& name) const {
 
 at::Tensor CsvTable::select(const std::vector<std::string>& names) const {
   std::vector<int64_t> index;
-  for (const auto& name : names) index.push_back(column_index(name));
+  for (const auto& name : names) {
+    if (text.count(name)) throw std::runtime_error(path + ": column '" + name + "' holds text, not numbers");
+    index.push_back(column_index(name));
+  }
   return values.index_select(1, at::tensor(index, at::kLong)).to(at::kFloat).contiguous();
 }
 
@@ -75,7 +98,7 @@ std::vector<std::string> CsvTable::columns_except(const std::string& excluded) c
   return out;
 }
 
-CsvTable read_csv(const std::string& path) {
+CsvTable read_csv(const std::string& path, const std::vector<std::string>& text_columns) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, 0, 0, "cannot open file (missing or unreadable)");
   CsvTable table;
@@ -84,22 +107,10 @@ CsvTable read_csv(const std::string& path) {
   size_t line_number = 0;
   std::vector<std::string_view> fields;
   std::vector<size_t> starts;
-  // Header: the first non-blank line.
-  bool have_header = false;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (is_blank(line)) continue;
-    if (line_number == 1 && line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
-    split_fields(line, fields, starts);
-    for (size_t i = 0; i < fields.size(); ++i) {
-      if (fields[i].empty()) fail(path, line_number, starts[i], "empty column name in the header");
-      table.columns.emplace_back(fields[i]);
-    }
-    have_header = true;
-    break;
-  }
-  if (!have_header) throw std::runtime_error(path + ": the file is empty (expected a header row and data rows)");
+  table.columns = read_header(in, path, line_number);
   const size_t width = table.columns.size();
+  std::vector<std::vector<std::string>*> text_cells(width, nullptr);
+  for (const auto& name : text_columns) text_cells[table.column_index(name)] = &table.text[name];
   std::vector<double> values;
   size_t rows = 0;
   while (std::getline(in, line)) {
@@ -114,6 +125,11 @@ CsvTable read_csv(const std::string& path) {
       const auto field = fields[i];
       const std::string where = " in column '" + table.columns[i] + "'";
       if (field.empty()) fail(path, line_number, starts[i], "empty cell" + where);
+      if (text_cells[i]) {
+        text_cells[i]->emplace_back(field);
+        values.push_back(std::nan(""));
+        continue;
+      }
       double v = 0.0;
       const char* first = field.data();
       if (*first == '+') ++first;
@@ -135,9 +151,34 @@ CsvTable read_csv(const std::string& path) {
   return table;
 }
 
+std::vector<std::string> read_csv_header(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, 0, 0, "cannot open file (missing or unreadable)");
+  size_t line_number = 0;
+  return read_header(in, path, line_number);
+}
+
+namespace {
+
+std::string quoted(const std::string& cell) {
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
+  std::string out = "\"";
+  for (char c : cell) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
 void write_csv(const std::string& path, const std::vector<std::string>& columns, const at::Tensor& values) {
+  write_csv(path, columns, values, {});
+}
+
+void write_csv(const std::string& path, const std::vector<std::string>& columns, const at::Tensor& values,
+               const std::vector<std::string>& leading_text) {
   auto v = values.to(at::kDouble).contiguous().cpu();
-  if (v.dim() != 2 || v.size(1) != static_cast<int64_t>(columns.size())) {
+  const bool text = v.dim() == 2 && static_cast<int64_t>(columns.size()) == v.size(1) + 1;
+  if (v.dim() != 2 || (!text && v.size(1) != static_cast<int64_t>(columns.size())) ||
+      (text && static_cast<int64_t>(leading_text.size()) != v.size(0))) {
     throw std::invalid_argument("write_csv: values do not match the columns");
   }
   std::ostringstream out;
@@ -146,9 +187,10 @@ void write_csv(const std::string& path, const std::vector<std::string>& columns,
   const double* p = v.data_ptr<double>();
   char buffer[64];
   for (int64_t r = 0; r < v.size(0); ++r) {
+    if (text) out << quoted(leading_text[r]);
     for (int64_t c = 0; c < v.size(1); ++c) {
       std::snprintf(buffer, sizeof buffer, "%.9g", p[r * v.size(1) + c]);
-      out << (c ? "," : "") << buffer;
+      out << (c || text ? "," : "") << buffer;
     }
     out << "\n";
   }

@@ -1,0 +1,76 @@
+// Pruning by signal-to-noise ratio: exact counts, the lowest ratios go, pruned weights are inert.
+#include "credence/core/rng.h"
+#include "credence/nn/snr_pruning.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace credence;
+
+namespace {
+
+nn::Mlp make_bbb(uint64_t seed) {
+  nn::Mlp net(nn::MlpOptions(6, {9}, 3).method(nn::Method::bbb));
+  auto gen = core::make_generator(seed);
+  net->set_generator(gen);
+  net->reset_parameters();
+  at::NoGradGuard no_grad;
+  for (auto& layer : net->bayes_layers) {
+    layer->weight_rho.copy_(at::randn(layer->weight_rho.sizes(), gen) - 3.0);
+    layer->bias_rho.copy_(at::randn(layer->bias_rho.sizes(), gen) - 3.0);
+  }
+  return net;
+}
+
+at::Tensor all_ratios(const nn::Mlp& net) {
+  std::vector<at::Tensor> r;
+  for (auto& l : net->bayes_layers) {
+    r.push_back((l->weight_mu.abs() / at::softplus(l->weight_rho)).flatten());
+    r.push_back((l->bias_mu.abs() / at::softplus(l->bias_rho)).flatten());
+  }
+  return at::cat(r);
+}
+
+}  // namespace
+
+TEST(SnrPruning, RemovesExactlyTheRequestedFractionWithTheLowestRatios) {
+  const int64_t total = 6 * 9 + 9 + 9 * 3 + 3;  // 93
+  for (double fraction : {0.0, 0.5, 0.75, 0.95, 0.98}) {
+    auto net = make_bbb(1);
+    auto before = all_ratios(net);
+    auto report = nn::prune_by_signal_to_noise(net, fraction);
+    const auto expected = static_cast<int64_t>(std::llround(fraction * total));
+    EXPECT_EQ(report.total, total);
+    EXPECT_EQ(report.removed, expected);
+    EXPECT_EQ(report.kept, total - expected);
+    EXPECT_EQ(nn::count_pruned(net), expected);
+    if (expected > 0) {
+      // Every removed weight had a ratio <= every kept one.
+      auto sorted = std::get<0>(before.sort());
+      EXPECT_NEAR(report.threshold, sorted[expected - 1].item<double>(), 1e-6 * report.threshold);
+      auto after = all_ratios(net);
+      auto kept = before.masked_select(~at::isnan(after) & (after > 0));
+      EXPECT_GE(kept.min().item<double>(), report.threshold);
+    }
+  }
+}
+
+TEST(SnrPruning, PrunedWeightsContributeNothing) {
+  auto net = make_bbb(2);
+  nn::prune_by_signal_to_noise(net, 1.0);
+  // Every weight and bias removed: the output is exactly zero for every sample.
+  auto x = at::randn({4, 6});
+  auto out = net->forward_samples(x, 5);
+  EXPECT_EQ(out.abs().max().item<double>(), 0.0);
+  // A training pass keeps a 1e-16 variance floor inside the square root (bayes_linear.cpp): noise of 1e-8.
+  EXPECT_LT(net->forward(x).abs().max().item<double>(), 1e-6);
+}
+
+TEST(SnrPruning, RejectsOtherMethodsAndBadFractions) {
+  nn::Mlp det(nn::MlpOptions(2, {3}, 1).method(nn::Method::deterministic));
+  EXPECT_THROW(nn::prune_by_signal_to_noise(det, 0.5), std::invalid_argument);
+  auto net = make_bbb(3);
+  EXPECT_THROW(nn::prune_by_signal_to_noise(net, 1.5), std::invalid_argument);
+  EXPECT_THROW(nn::prune_by_signal_to_noise(net, -0.1), std::invalid_argument);
+}

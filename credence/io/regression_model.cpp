@@ -1,54 +1,13 @@
 // Converting regression networks to and from model files.
 #include "credence/io/regression_model.h"
 
+#include "credence/io/network_archive.h"
+
 #include <nlohmann/json.hpp>
 
 namespace credence::io {
 
-namespace {
-
 using nlohmann::json;
-
-json prior_to_json(const core::PriorOptions& prior) {
-  return {{"kind", core::to_string(prior.kind())}, {"sigma", prior.sigma()}, {"pi", prior.pi()},
-          {"sigma1", prior.sigma1()}, {"sigma2", prior.sigma2()}};
-}
-
-core::PriorOptions prior_from_json(const json& j) {
-  return core::PriorOptions()
-      .kind(core::prior_kind_from_string(j.at("kind").get<std::string>()))
-      .sigma(j.at("sigma").get<double>())
-      .pi(j.at("pi").get<double>())
-      .sigma1(j.at("sigma1").get<double>())
-      .sigma2(j.at("sigma2").get<double>());
-}
-
-template <typename Module>
-void add_module_tensors(Archive& archive, const std::string& prefix, const Module& module) {
-  for (const auto& item : module->named_parameters()) {
-    if (item.value().defined()) archive.add(prefix + item.key(), item.value());
-  }
-  for (const auto& item : module->named_buffers()) {
-    if (item.value().defined()) archive.add(prefix + item.key(), item.value());
-  }
-}
-
-template <typename Module>
-void load_module_tensors(const Archive& archive, const std::string& prefix, Module& module) {
-  at::NoGradGuard no_grad;
-  auto load = [&](const std::string& name, at::Tensor& target) {
-    if (!target.defined()) return;
-    const auto& stored = archive.get(prefix + name);
-    if (stored.sizes() != target.sizes()) {
-      throw ArchiveError(archive.path + ": model file is corrupted (tensor '" + prefix + name + "' has the wrong shape)");
-    }
-    target.copy_(stored);
-  };
-  for (auto& item : module->named_parameters()) load(item.key(), item.value());
-  for (auto& item : module->named_buffers()) load(item.key(), item.value());
-}
-
-}  // namespace
 
 predict::PredictiveSamples RegressionModel::predict(const at::Tensor& raw_inputs,
                                                     const predict::PredictOptions& options) const {
@@ -67,27 +26,20 @@ std::string archive_kind(const Archive& archive) {
 }
 
 Archive to_archive(const RegressionModel& model) {
-  const auto& o = model.net->options;
-  json metadata = {
+  json metadata = mlp_options_to_json(model.net->options);
+  metadata.update({
       {"kind", kRegressionNetworkKind},
-      {"method", nn::to_string(o.method())},
-      {"architecture", {{"input", o.input()}, {"hidden", o.hidden()}, {"output", o.output()},
-                        {"activation", nn::to_string(o.activation())}}},
-      {"prior", prior_to_json(o.prior())},
-      {"estimator", nn::to_string(o.estimator())},
-      {"initial_sigma", o.initial_sigma()},
-      {"dropout", o.dropout()},
       {"likelihood", {{"noise", inference::to_string(model.likelihood->options.noise())},
                       {"noise_variance", model.likelihood->options.noise_variance()}}},
       {"features", model.feature_names},
       {"target", model.target_name},
       {"seed", model.seed},
       {"training", json::parse(model.training_json)},
-  };
+  });
   Archive archive;
   archive.metadata_json = metadata.dump();
-  add_module_tensors(archive, "net.", model.net);
-  add_module_tensors(archive, "likelihood.", model.likelihood);
+  add_module_tensors(archive, "net.", *model.net);
+  add_module_tensors(archive, "likelihood.", *model.likelihood);
   archive.add("input_mean", model.input_scaler.mean);
   archive.add("input_std", model.input_scaler.std);
   archive.add("target_mean", model.target_scaler.mean);
@@ -102,15 +54,7 @@ RegressionModel regression_model_from_archive(const Archive& archive) {
     if (metadata.at("kind").get<std::string>() != kRegressionNetworkKind) {
       throw ArchiveError(archive.path + ": not a regression network (kind '" + metadata.at("kind").get<std::string>() + "')");
     }
-    const auto& a = metadata.at("architecture");
-    auto options = nn::MlpOptions(a.at("input").get<int64_t>(), a.at("hidden").get<std::vector<int64_t>>(),
-                                  a.at("output").get<int64_t>())
-                       .activation(nn::activation_from_string(a.at("activation").get<std::string>()))
-                       .method(nn::method_from_string(metadata.at("method").get<std::string>()))
-                       .prior(prior_from_json(metadata.at("prior")))
-                       .estimator(nn::estimator_from_string(metadata.at("estimator").get<std::string>()))
-                       .initial_sigma(metadata.at("initial_sigma").get<double>())
-                       .dropout(metadata.at("dropout").get<double>());
+    auto options = mlp_options_from_json(metadata);
     const auto& l = metadata.at("likelihood");
     auto likelihood_options = inference::GaussianLikelihoodOptions()
                                   .noise(inference::noise_model_from_string(l.at("noise").get<std::string>()))
@@ -129,8 +73,8 @@ RegressionModel regression_model_from_archive(const Archive& archive) {
   } catch (const std::invalid_argument& e) {
     throw ArchiveError(archive.path + ": model file is corrupted (" + std::string(e.what()) + ")");
   }
-  load_module_tensors(archive, "net.", model.net);
-  load_module_tensors(archive, "likelihood.", model.likelihood);
+  load_module_tensors(archive, "net.", *model.net);
+  load_module_tensors(archive, "likelihood.", *model.likelihood);
   model.input_scaler = {archive.get("input_mean").to(at::kFloat), archive.get("input_std").to(at::kFloat)};
   model.target_scaler = {archive.get("target_mean").to(at::kFloat), archive.get("target_std").to(at::kFloat)};
   model.net->eval();

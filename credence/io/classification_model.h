@@ -1,0 +1,53 @@
+// ClassificationModel: one classifier or an ensemble of them, with the input encoding, the
+// class names and the fitted temperature: everything needed to predict class probabilities.
+#pragma once
+
+#include "credence/data/standardizer.h"
+#include "credence/io/archive.h"
+#include "credence/nn/mlp.h"
+#include "credence/predict/class_probability_samples.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace credence::io {
+
+inline constexpr const char* kClassificationNetworkKind = "classification_network";
+
+// What the network's input columns are: image pixels (rows x cols) or named table columns.
+struct InputLayout {
+  std::string kind = "table";  // "image" or "table"
+  int64_t image_rows = 0, image_cols = 0;
+  std::vector<std::string> features;  // table: the feature column names
+  int64_t width() const;              // input columns the network takes
+};
+
+struct ClassificationModel {
+  std::vector<nn::Mlp> members;  // one network, or the members of an ensemble
+  predict::ClassifierHead head;   // likelihood, temperature, logit-noise draws
+  InputLayout input;
+  data::Standardizer input_scaler;  // images: mean 0 and std = the pixel scale
+  std::vector<std::string> class_names;
+  std::string target_name;
+  std::uint64_t seed = 0;
+  // Temperature scaling's validation NLL before and after (equal when none was fitted).
+  double validation_nll_before_temperature = 0.0, validation_nll_after_temperature = 0.0;
+  std::string training_json = "{}";  // the training settings, kept verbatim
+
+  int64_t classes() const { return static_cast<int64_t>(class_names.size()); }
+  // "ensemble" for more than one member, else the member method.
+  std::string method() const;
+  // Class probabilities [D, N, K] for raw (unscaled) rows.
+  at::Tensor sample_probabilities(const at::Tensor& raw_inputs, const predict::PredictOptions& options,
+                                  c10::optional<at::Generator> generator = c10::nullopt) const;
+};
+
+Archive to_archive(const ClassificationModel& model);
+// Throws ArchiveError naming the archive's path when a field or tensor is missing or malformed.
+ClassificationModel classification_model_from_archive(const Archive& archive);
+
+void save_classification_model(const std::string& path, const ClassificationModel& model);
+ClassificationModel load_classification_model(const std::string& path);
+
+}  // namespace credence::io

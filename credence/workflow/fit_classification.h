@@ -1,0 +1,50 @@
+// fit_classification: from raw inputs and integer labels to a trained classifier or ensemble,
+// with optional temperature scaling on a held-out validation split.
+#pragma once
+
+#include "credence/inference/categorical_likelihood.h"
+#include "credence/inference/trainer.h"
+#include "credence/io/classification_model.h"
+#include "credence/nn/mlp.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace credence::workflow {
+
+struct ClassificationFitOptions {
+  TORCH_ARG(std::vector<int64_t>, hidden) = std::vector<int64_t>{50};
+  TORCH_ARG(nn::Activation, activation) = nn::Activation::relu;
+  TORCH_ARG(nn::Method, method) = nn::Method::bbb;
+  TORCH_ARG(core::PriorOptions, prior) = {};
+  TORCH_ARG(nn::Estimator, estimator) = nn::Estimator::local_reparameterization;
+  TORCH_ARG(double, initial_sigma) = 1e-2;
+  TORCH_ARG(double, dropout) = 0.05;
+  TORCH_ARG(inference::ClassLikelihood, likelihood) = inference::ClassLikelihood::categorical;
+  // Noisy logits: noise draws inside the log during training (the model keeps this count for prediction too).
+  TORCH_ARG(int64_t, noise_samples) = 10;
+  // Networks trained independently with seeds seed, seed + 1, ... (more than one: an ensemble).
+  TORCH_ARG(int64_t, members) = 1;
+  // > 0: every input is divided by this constant (image pixels); 0: each column is standardised
+  // on the training rows.
+  TORCH_ARG(double, input_scale) = 0.0;
+  // Fit a softmax temperature on the validation rows (needs validation_fraction > 0, categorical).
+  TORCH_ARG(bool, temperature_scaling) = false;
+  TORCH_ARG(inference::TrainOptions, training) = {};
+  TORCH_ARG(double, validation_fraction) = 0.0;
+  TORCH_ARG(int64_t, validation_samples) = 10;
+  TORCH_ARG(std::uint64_t, seed) = 0;
+};
+
+struct ClassificationFit {
+  io::ClassificationModel model;
+  std::vector<inference::TrainingHistory> histories;  // one per member
+};
+
+// inputs [n, d] raw; labels [n] int64 in 0..classes-1 with classes = class_names.size().
+ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor& labels, const io::InputLayout& layout,
+                                     const std::vector<std::string>& class_names, const std::string& target_name,
+                                     const ClassificationFitOptions& options);
+
+}  // namespace credence::workflow

@@ -12,5 +12,6 @@ void add_inspect_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_fit_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_prune_command(CLI::App& app);
 
 }  // namespace credence::cli

@@ -1,10 +1,14 @@
 // `credence evaluate`: how good and how honest a model's predictions are on labelled data.
 #include "classical_models.h"
+#include "classification_predictions.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "regression_predictions.h"
 
 #include "credence/io/archive.h"
+#include "credence/io/classification_model.h"
+#include "credence/metrics/classification_metrics.h"
+#include "credence/report/reliability_diagram.h"
 #include "credence/io/regression_model.h"
 
 #include <nlohmann/json.hpp>
@@ -18,7 +22,7 @@ namespace credence::cli {
 namespace {
 
 struct EvaluateArguments {
-  std::string model, data;
+  std::string model, data, ood, reliability_plot;
   int64_t samples = 100;
   double level = 0.95;
   std::uint64_t seed = 0;
@@ -36,13 +40,66 @@ void print_report(const nlohmann::json& report, bool as_json) {
   }
 }
 
+void print_reliability_table(const nlohmann::json& bins) {
+  std::cout << "reliability (confidence bin: count, mean confidence, accuracy)\n";
+  for (const auto& bin : bins) {
+    if (bin.at("count").get<int64_t>() == 0) continue;
+    std::cout << "  [" << std::fixed << std::setprecision(3) << bin.at("lower").get<double>() << ", "
+              << bin.at("upper").get<double>() << ")  " << std::setw(7) << bin.at("count").get<int64_t>() << "  "
+              << bin.at("confidence").get<double>() << "  " << bin.at("accuracy").get<double>() << "\n";
+  }
+  std::cout.unsetf(std::ios::fixed);
+  std::cout << std::setprecision(6);
+}
+
+void evaluate_classifier(const EvaluateArguments& a, const io::Archive& archive) {
+  auto model = io::classification_model_from_archive(archive);
+  auto data = read_data_for_model(model, a.data, true, "--data");
+  LabelledData ood;
+  if (!a.ood.empty()) ood = read_data_for_model(model, a.ood, false, "--ood");
+  auto u = predict_classes(model, data.inputs, a.samples, a.seed);
+  auto scores = classification_scores(u, data.labels);
+  nlohmann::json report = {{"method", model.method()}, {"rows", data.inputs.size(0)}};
+  for (const auto& key : {"accuracy", "nll", "brier", "ece", "mce"}) report[key] = scores.at(key);
+  report["temperature"] = model.head.temperature;
+  if (model.head.temperature != 1.0) {
+    auto raw = classification_scores(predict_classes(model, data.inputs, a.samples, a.seed, 1.0), data.labels);
+    report["before_temperature"] = {{"accuracy", raw.at("accuracy")}, {"nll", raw.at("nll")},
+                                    {"brier", raw.at("brier")}, {"ece", raw.at("ece")}};
+  }
+  if (!a.ood.empty()) {
+    auto out = predict_classes(model, ood.inputs, a.samples, a.seed + 1);
+    auto o = ood_scores(u, out);
+    report["ood_rows"] = ood.inputs.size(0);
+    report["auroc"] = o.at("auroc");
+    report["aupr"] = o.at("aupr");
+  }
+  if (!a.reliability_plot.empty()) {
+    report::reliability_diagram(metrics::calibration(u.probabilities, data.labels),
+                                "Reliability: " + model.method() + " on " + data.description)
+        .save(a.reliability_plot);
+  }
+  if (a.json) {
+    report["reliability"] = scores.at("reliability");
+    std::cout << report.dump() << "\n";
+    return;
+  }
+  print_report(report, false);
+  print_reliability_table(scores.at("reliability"));
+}
+
 void run_evaluate(const EvaluateArguments& a) {
   apply_threads(a.threads);
   require(a.samples > 0, "--samples", "expected a positive number of samples, got " + std::to_string(a.samples));
   require(a.level > 0.0 && a.level < 1.0, "--level", "expected a probability in (0, 1), got " + std::to_string(a.level));
   auto archive = io::read_archive(a.model);
-  auto table = data::read_csv(a.data);
   const auto kind = io::archive_kind(archive);
+  if (kind == io::kClassificationNetworkKind) {
+    evaluate_classifier(a, archive);
+    return;
+  }
+  require(a.ood.empty(), "--ood", "out-of-distribution scores are for classifiers");
+  auto table = data::read_csv(a.data);
   if (is_classical_kind(kind)) {
     print_report(nlohmann::json::parse(classical_evaluate(archive, table, a.level)), a.json);
     return;
@@ -64,9 +121,14 @@ void run_evaluate(const EvaluateArguments& a) {
 
 void add_evaluate_command(CLI::App& app) {
   auto args = std::make_shared<EvaluateArguments>();
-  auto* c = app.add_subcommand("evaluate", "Score a model on labelled data: RMSE, NLL, interval coverage and width");
+  auto* c = app.add_subcommand("evaluate",
+                               "Score a model on labelled data: RMSE, NLL, interval coverage and width (regression); "
+                               "accuracy, NLL, Brier, ECE and OOD detection (classification)");
   c->add_option("--model", args->model, "A model file written by train or fit")->required();
-  c->add_option("--data", args->data, "A CSV file with the feature and target columns")->required();
+  c->add_option("--data", args->data, "A CSV file with the feature and target columns, or idx:DIR (t10k-* files)")
+      ->required();
+  c->add_option("--ood", args->ood, "Classifiers: out-of-distribution data (idx:DIR or CSV) for AUROC and AUPR");
+  c->add_option("--reliability-plot", args->reliability_plot, "Classifiers: write the reliability diagram (SVG)");
   c->add_option("--samples", args->samples, "Monte Carlo samples per row")->capture_default_str();
   c->add_option("--level", args->level, "Probability of the central interval")->capture_default_str();
   c->add_option("--seed", args->seed, "Seed of the Monte Carlo draws")->capture_default_str();

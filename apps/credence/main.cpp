@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   credence::cli::add_demo_command(app);
   credence::cli::add_fit_command(app);
   credence::cli::add_bench_command(app);
+  credence::cli::add_prune_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

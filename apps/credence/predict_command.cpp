@@ -1,10 +1,12 @@
 // `credence predict`: predictive distributions for the rows of a CSV file.
 #include "classical_models.h"
+#include "classification_predictions.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "regression_predictions.h"
 
 #include "credence/io/archive.h"
+#include "credence/io/classification_model.h"
 #include "credence/io/regression_model.h"
 
 #include <memory>
@@ -26,8 +28,14 @@ void run_predict(const PredictArguments& a) {
   require(a.samples > 0, "--samples", "expected a positive number of samples, got " + std::to_string(a.samples));
   require(a.level > 0.0 && a.level < 1.0, "--level", "expected a probability in (0, 1), got " + std::to_string(a.level));
   auto archive = io::read_archive(a.model);
-  auto table = data::read_csv(a.data);
   const auto kind = io::archive_kind(archive);
+  if (kind == io::kClassificationNetworkKind) {
+    auto model = io::classification_model_from_archive(archive);
+    auto data = read_data_for_model(model, a.data, false, "--data");
+    write_classification_predictions(a.out, model, predict_classes(model, data.inputs, a.samples, a.seed));
+    return;
+  }
+  auto table = data::read_csv(a.data);
   if (is_classical_kind(kind)) {
     auto result = classical_predict(archive, table, a.level);
     data::write_csv(a.out, result.columns, result.values);
@@ -42,9 +50,10 @@ void run_predict(const PredictArguments& a) {
 
 void add_predict_command(CLI::App& app) {
   auto args = std::make_shared<PredictArguments>();
-  auto* c = app.add_subcommand("predict", "Predict with uncertainty for every row of a CSV file");
+  auto* c = app.add_subcommand("predict", "Predict with uncertainty for every row of a CSV file or IDX test set");
   c->add_option("--model", args->model, "A model file written by train or fit")->required();
-  c->add_option("--data", args->data, "A CSV file with the model's feature columns (the target may be absent)")->required();
+  c->add_option("--data", args->data, "A CSV file with the model's feature columns (the target may be absent), or idx:DIR for a "
+                 "classifier trained on images (DIR/t10k-images-idx3-ubyte.gz)")->required();
   c->add_option("--out", args->out, "Where to write the predictions (CSV)")->required();
   c->add_option("--samples", args->samples, "Monte Carlo samples per row")->capture_default_str();
   c->add_option("--level", args->level, "Probability of the central interval [lower, upper]")->capture_default_str();

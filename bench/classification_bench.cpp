@@ -1,0 +1,96 @@
+// Classification benchmarks (issue 3), as ratios measured in one run:
+//   1. One training epoch of a 784-400-400-10 bbb network (local reparameterization, categorical
+//      likelihood) against one deterministic epoch of the same shape, batch 128 (target: at most 2.5).
+//   2. Monte Carlo class probabilities, S = 100 for 10,000 images, against one deterministic pass
+//      (with softmax) over 1,000,000 rows of the same shape (target: at most 1.2).
+// Random inputs stand in for MNIST: the cost does not depend on the pixel values.
+// Usage: classification_bench [--threads T] [--repeats R]
+#include "credence/core/rng.h"
+#include "credence/inference/categorical_likelihood.h"
+#include "credence/inference/trainer.h"
+#include "credence/nn/mlp.h"
+#include "credence/predict/class_probability_samples.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <thread>
+#include <vector>
+
+using namespace credence;
+
+namespace {
+
+double median_seconds(const std::function<void()>& work, int repeats) {
+  std::vector<double> times;
+  work();  // warm-up
+  for (int r = 0; r < repeats; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    work();
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+nn::Mlp make_classifier(nn::Method method, at::Generator& g) {
+  nn::Mlp net(nn::MlpOptions(784, {400, 400}, 10).method(method).initial_sigma(0.0067));
+  net->set_generator(g);
+  net->reset_parameters();
+  return net;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = static_cast<int>(std::thread::hardware_concurrency());
+  int repeats = 3;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
+  }
+  at::set_num_threads(threads);
+  auto g = core::make_generator(1);
+  std::printf("threads %d, repeats %d (median reported)\n\n", threads, repeats);
+
+  {
+    auto x = at::rand({10240, 784}, g);
+    auto y = at::randint(0, 10, {10240}, g, at::kLong);
+    auto epoch = [&](nn::Method method) {
+      auto net = make_classifier(method, g);
+      auto options = inference::TrainOptions().epochs(1).batch_size(128).learning_rate(1e-3);
+      return median_seconds([&] {
+        inference::train(net, nullptr, inference::categorical_negative_log_likelihood, x, y, options, g);
+      }, repeats);
+    };
+    const double bbb = epoch(nn::Method::bbb);
+    const double det = epoch(nn::Method::deterministic);
+    std::printf("training epoch 784-400-400-10, 10,240 rows, batch 128, bbb (local) : %8.1f ms\n", bbb * 1e3);
+    std::printf("training epoch, deterministic                                      : %8.1f ms\n", det * 1e3);
+    std::printf("ratio (target <= 2.5)                                              : %8.2f\n\n", bbb / det);
+  }
+
+  {
+    at::NoGradGuard no_grad;
+    std::vector<nn::Mlp> bbb{make_classifier(nn::Method::bbb, g)};
+    auto det = make_classifier(nn::Method::deterministic, g);
+    det->eval();
+    auto test = at::rand({10000, 784}, g);
+    auto chunk = at::rand({100000, 784}, g);  // 10 chunks of 100,000 rows: 1,000,000 rows in all
+    predict::ClassifierHead head;
+    const double mc = median_seconds([&] {
+      predict::sample_class_probabilities(bbb, head, test, predict::PredictOptions().samples(100));
+    }, repeats);
+    const double pass = median_seconds([&] {
+      for (int c = 0; c < 10; ++c) at::softmax(det->forward(chunk), 1);
+    }, repeats);
+    std::printf("MC class probabilities 784-400-400-10, S=100 x 10,000 images : %8.1f ms\n", mc * 1e3);
+    std::printf("deterministic pass with softmax, 1,000,000 rows              : %8.1f ms\n", pass * 1e3);
+    std::printf("ratio (target <= 1.2)                                        : %8.2f\n", mc / pass);
+  }
+  return 0;
+}

@@ -40,10 +40,16 @@ struct BenchUciArguments {
 struct Candidate {
   std::string name;
   workflow::RegressionFitOptions options;
+  int64_t members = 1;  // ensemble: networks trained from seeds seed, seed + 1, ...
 };
 
+// Deep ensembles (Lakshminarayanan et al. 2017): deterministic members with a heteroscedastic
+// Gaussian likelihood, trained independently, predicting the mixture of their Gaussians.
+constexpr int64_t kEnsembleMembers = 5;
+
 std::vector<Candidate> candidates(const BenchUciArguments& a, const data::UciDataset& d) {
-  const auto method = parse_choice("--method", a.method, nn::method_from_string);
+  const bool ensemble = a.method == "ensemble";
+  const auto method = ensemble ? nn::Method::deterministic : parse_choice("--method", a.method, nn::method_from_string);
   std::vector<int64_t> hidden{d.hidden};
   if (!a.hidden.empty()) {
     hidden.clear();
@@ -54,7 +60,14 @@ std::vector<Candidate> candidates(const BenchUciArguments& a, const data::UciDat
                   .method(method)
                   .training(inference::TrainOptions().epochs(a.epochs > 0 ? a.epochs : d.epochs).batch_size(a.batch_size).learning_rate(a.lr));
   std::vector<Candidate> out;
-  if (method == nn::Method::mcdropout) {
+  if (ensemble) {
+    for (double wd : {0.0, 1e-4}) {
+      auto o = base;
+      o.noise(inference::NoiseModel::heteroscedastic);
+      o.training(base.training().weight_decay(wd));
+      out.push_back({wd == 0.0 ? "weight_decay=0" : "weight_decay=1e-4", o, kEnsembleMembers});
+    }
+  } else if (method == nn::Method::mcdropout) {
     for (double p : {0.005, 0.01, 0.05, 0.1}) out.push_back({"dropout=" + std::to_string(p).substr(0, 5), base.dropout(p)});
   } else if (method == nn::Method::bbb) {
     for (double s : {0.5, 1.0}) {
@@ -76,15 +89,24 @@ struct SplitScore {
   double rmse = 0.0, log_likelihood = 0.0;
 };
 
+// Trains the candidate (each member from its own seed) and scores the predictive mixture of all draws.
 SplitScore fit_and_score(const at::Tensor& x_train, const at::Tensor& y_train, const at::Tensor& x_test,
-                         const at::Tensor& y_test, workflow::RegressionFitOptions options, int64_t samples,
-                         std::uint64_t seed) {
-  options.seed(seed);
+                         const at::Tensor& y_test, const Candidate& candidate, int64_t samples, std::uint64_t seed) {
   std::vector<std::string> names;
   for (int64_t i = 0; i < x_train.size(1); ++i) names.push_back("x" + std::to_string(i));
-  auto fit = workflow::fit_regression(x_train, y_train, names, "y", options);
-  fit.model.net->set_generator(core::make_generator(seed + 1));
-  auto draws = fit.model.predict(x_test, predict::PredictOptions().samples(samples));
+  std::vector<at::Tensor> means, variances;
+  for (int64_t m = 0; m < candidate.members; ++m) {
+    auto options = candidate.options;
+    options.seed(seed + 100 * static_cast<std::uint64_t>(m));
+    auto fit = workflow::fit_regression(x_train, y_train, names, "y", options);
+    fit.model.net->set_generator(core::make_generator(options.seed() + 1));
+    // A deterministic member gives one distinct draw; one draw each keeps the members equally weighted.
+    const int64_t member_samples = fit.model.net->is_stochastic() ? samples : 1;
+    auto member = fit.model.predict(x_test, predict::PredictOptions().samples(member_samples));
+    means.push_back(member.means);
+    variances.push_back(member.variances);
+  }
+  predict::PredictiveSamples draws{at::cat(means, 0), at::cat(variances, 0)};
   auto u = predict::split_uncertainty(draws);
   return {metrics::root_mean_squared_error(u.mean, y_test),
           -metrics::mixture_negative_log_likelihood(draws.means, draws.variances, y_test)};
@@ -112,7 +134,7 @@ SplitResult run_split(const data::UciDataset& d, int64_t k, const std::vector<Ca
   if (grid.size() > 1) {
     for (size_t c = 0; c < grid.size(); ++c) {
       auto score = fit_and_score(x_train.slice(0, 0, fit_rows), y_train.slice(0, 0, fit_rows), x_train.slice(0, fit_rows),
-                                 y_train.slice(0, fit_rows), grid[c].options, samples, split_seed);
+                                 y_train.slice(0, fit_rows), grid[c], samples, split_seed);
       if (score.log_likelihood > best_log_likelihood) best_log_likelihood = score.log_likelihood, best = c;
     }
   }
@@ -120,7 +142,7 @@ SplitResult run_split(const data::UciDataset& d, int64_t k, const std::vector<Ca
   result.split = k;
   result.chosen = grid[best].name;
   result.test = fit_and_score(x_train, y_train, x.index_select(0, split.test_rows), y.index_select(0, split.test_rows),
-                              grid[best].options, samples, split_seed);
+                              grid[best], samples, split_seed);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
@@ -128,6 +150,7 @@ SplitResult run_split(const data::UciDataset& d, int64_t k, const std::vector<Ca
 void run_bench_uci(const BenchUciArguments& a) {
   require(a.jobs >= 1, "--jobs", "expected at least 1");
   require(a.samples > 0, "--samples", "expected a positive number of samples");
+  if (a.method != "ensemble") parse_choice("--method", a.method, nn::method_from_string);
   require(a.epochs >= 0, "--epochs", "expected a non-negative number (0: the data set's n_epochs.txt)");
   auto d = data::read_uci_dataset(a.dataset);
   int64_t count = d.splits;
@@ -196,7 +219,8 @@ void add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchUciArguments>();
   auto* c = bench->add_subcommand("uci", "The UCI regression protocol with its fixed splits (one data set folder)");
   c->add_option("--dataset", args->dataset, "A folder of ../shared/data/uci (data.txt, index_*.txt, n_*.txt)")->required();
-  c->add_option("--method", args->method, "bbb | mcdropout | deterministic")->capture_default_str();
+  c->add_option("--method", args->method, "bbb | mcdropout | deterministic | ensemble (5 heteroscedastic networks)")
+      ->capture_default_str();
   c->add_option("--splits", args->splits, "all, or the first N splits")->capture_default_str();
   c->add_option("--jobs", args->jobs, "Splits run in parallel (one thread each; figures do not change)")->capture_default_str();
   c->add_option("--epochs", args->epochs, "Training epochs (0: the folder's n_epochs.txt)")->capture_default_str();

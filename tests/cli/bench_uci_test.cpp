@@ -52,3 +52,20 @@ TEST(BenchUci, BadArguments) {
   EXPECT_NE(splits.err.find("--splits: expected all or a number in 1..20"), std::string::npos) << splits.err;
   EXPECT_FALSE(file_exists(dir.path("r.csv")));
 }
+
+TEST(BenchUci, EnsembleSmokeRun) {
+  const std::string folder = std::string(CREDENCE_SHARED_DATA) + "/uci/yacht";
+  if (!std::filesystem::exists(folder + "/data.txt")) GTEST_SKIP() << "shared data not found at " << folder;
+  TemporaryDirectory dir;
+  auto r = run_cli("bench uci --dataset " + folder + " --method ensemble --splits 1 --epochs 30 --lr 0.01 --quiet --out " +
+                   dir.path("e.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ensemble"), std::string::npos) << r.out;
+  const auto csv = read_text(dir.path("e.csv"));
+  EXPECT_EQ(count_lines(csv), 2);
+  const auto row = csv.substr(csv.find('\n') + 1);
+  EXPECT_LT(std::stod(row.substr(row.find(',') + 1)), 7.5) << row;  // the target's sd is about 15
+  auto bad = run_cli("bench uci --dataset " + folder + " --method bagging --quiet");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--method"), std::string::npos) << bad.err;
+}

@@ -32,6 +32,7 @@ json mlp_options_to_json(const nn::MlpOptions& o) {
       {"estimator", nn::to_string(o.estimator())},
       {"initial_sigma", o.initial_sigma()},
       {"dropout", o.dropout()},
+      {"input_dropout", o.input_dropout()},
   };
 }
 
@@ -44,7 +45,8 @@ nn::MlpOptions mlp_options_from_json(const json& j) {
       .prior(prior_from_json(j.at("prior")))
       .estimator(nn::estimator_from_string(j.at("estimator").get<std::string>()))
       .initial_sigma(j.at("initial_sigma").get<double>())
-      .dropout(j.at("dropout").get<double>());
+      .dropout(j.at("dropout").get<double>())
+      .input_dropout(j.value("input_dropout", 0.0));  // absent in files written before it existed
 }
 
 void add_module_tensors(Archive& archive, const std::string& prefix, const torch::nn::Module& module) {

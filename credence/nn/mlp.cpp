@@ -40,6 +40,10 @@ void MlpImpl::reset() {
   bayes_layers.clear();
   linear_layers.clear();
   dropouts.clear();
+  input_dropout = nullptr;
+  if (options.method() == Method::mcdropout && options.input_dropout() > 0.0) {
+    input_dropout = register_module("input_dropout", McDropout(options.input_dropout()));
+  }
   std::vector<int64_t> sizes{options.input()};
   sizes.insert(sizes.end(), options.hidden().begin(), options.hidden().end());
   sizes.push_back(options.output());
@@ -73,6 +77,7 @@ void MlpImpl::set_generator(c10::optional<at::Generator> generator) {
   generator_ = generator;
   for (auto& layer : bayes_layers) layer->set_generator(generator);
   for (auto& dropout : dropouts) dropout->set_generator(generator);
+  if (input_dropout) input_dropout->set_generator(generator);
 }
 
 void MlpImpl::reset_parameters() {
@@ -87,7 +92,9 @@ void MlpImpl::reset_parameters() {
 
 bool MlpImpl::is_stochastic() const {
   if (options.method() == Method::bbb) return sampling_;
-  if (options.method() == Method::mcdropout) return options.dropout() > 0.0 && options.hidden().size() > 0;
+  if (options.method() == Method::mcdropout) {
+    return (options.dropout() > 0.0 && options.hidden().size() > 0) || options.input_dropout() > 0.0;
+  }
   return false;
 }
 
@@ -104,7 +111,7 @@ at::Tensor MlpImpl::forward(const at::Tensor& x) {
   if (x.dim() != 2 || x.size(1) != options.input()) {
     throw std::invalid_argument("Mlp: expected input of shape [rows, " + std::to_string(options.input()) + "]");
   }
-  at::Tensor h = x;
+  at::Tensor h = input_dropout ? input_dropout->forward(x) : x;
   for (size_t i = 0; i < layer_count(); ++i) {
     if (options.method() == Method::mcdropout && i > 0) h = dropouts[i - 1]->forward(h);
     h = apply_layer(i, h);
@@ -119,7 +126,7 @@ at::Tensor MlpImpl::forward_samples(const at::Tensor& x, int64_t samples) {
   }
   if (samples <= 0) throw std::invalid_argument("Mlp::forward_samples: samples must be positive");
   // h stays [B, d] while it is the same for every sample, and becomes [S, B, d] once it differs.
-  at::Tensor h = x;
+  at::Tensor h = input_dropout ? input_dropout->forward_samples(x, samples) : x;
   for (size_t i = 0; i < layer_count(); ++i) {
     if (options.method() == Method::bbb) {
       h = bayes_layers[i]->forward_samples(h, samples);

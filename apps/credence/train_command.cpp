@@ -22,12 +22,12 @@ namespace {
 struct TrainArguments {
   std::string data, target, out, features, task = "regression";
   std::string method = "bbb", hidden = "50", activation = "relu";
-  std::string prior = "gaussian", estimator = "local", likelihood, kl_weighting = "uniform";
+  std::string prior = "gaussian", estimator = "local", likelihood, kl_weighting = "uniform", keep = "best";
   int64_t epochs = 100, batch_size = 32, samples = 10, patience = 0, members = 1, logit_samples = 10;
   double input_scale = 255.0;
   bool temperature_scaling = false;
   std::uint64_t seed = 0;
-  double lr = 1e-3, weight_decay = 0.0, tau = 1.0, dropout = 0.05, initial_sigma = 1e-2;
+  double lr = 1e-3, weight_decay = 0.0, tau = 1.0, dropout = 0.05, input_dropout = 0.0, initial_sigma = 1e-2;
   double prior_sigma = 1.0, prior_pi = 0.5, prior_sigma1 = 1.0, prior_sigma2 = std::exp(-6.0);
   double validation_fraction = 0.0;
   int threads = 0;
@@ -59,6 +59,8 @@ void check_common(const TrainArguments& a) {
   require(a.lr > 0.0 && std::isfinite(a.lr), "--lr", "expected a positive learning rate");
   require(a.weight_decay >= 0.0, "--weight-decay", "expected a non-negative value");
   require(a.dropout >= 0.0 && a.dropout < 1.0, "--dropout", "expected a probability in [0, 1)");
+  require(a.input_dropout >= 0.0 && a.input_dropout < 1.0, "--input-dropout", "expected a probability in [0, 1)");
+  require(a.keep == "best" || a.keep == "last", "--keep", "expected best or last, got '" + a.keep + "'");
   require(a.initial_sigma > 0.0, "--initial-sigma", "expected a positive standard deviation");
   require(a.validation_fraction >= 0.0 && a.validation_fraction < 1.0, "--validation-fraction", "expected a value in [0, 1)");
   require(a.patience >= 0, "--patience", "expected a non-negative number of epochs");
@@ -88,6 +90,7 @@ inference::TrainOptions training_options(const TrainArguments& a) {
       .weight_decay(a.weight_decay)
       .kl_weighting(parse_choice("--kl-weighting", a.kl_weighting, inference::kl_weighting_from_string))
       .patience(a.patience)
+      .restore_best(a.keep == "best")
       .progress(a.quiet ? nullptr : &std::cerr);
 }
 
@@ -151,6 +154,7 @@ void run_train_classification(const TrainArguments& a) {
   options.estimator(parse_choice("--estimator", a.estimator, nn::estimator_from_string));
   options.initial_sigma(a.initial_sigma);
   options.dropout(a.dropout);
+  options.input_dropout(a.input_dropout);
   options.likelihood(parse_choice("--likelihood", a.likelihood.empty() ? "categorical" : a.likelihood,
                                   inference::class_likelihood_from_string));
   options.noise_samples(a.logit_samples);
@@ -221,6 +225,10 @@ void add_train_command(CLI::App& app) {
   c->add_option("--estimator", args->estimator, "Gradient estimator (bbb): local | reparam | flipout")->capture_default_str();
   c->add_option("--initial-sigma", args->initial_sigma, "Posterior standard deviation at initialisation (bbb)")->capture_default_str();
   c->add_option("--dropout", args->dropout, "Dropout probability (mcdropout)")->capture_default_str();
+  c->add_option("--input-dropout", args->input_dropout, "Dropout on the inputs (mcdropout classification)")
+      ->capture_default_str();
+  c->add_option("--keep", args->keep, "With validation rows: best (epoch by validation NLL) | last")
+      ->capture_default_str();
   c->add_option("--likelihood", args->likelihood,
                  "Regression: homoscedastic (default) | heteroscedastic | fixed; classification: categorical "
                  "(default) | noisy-logits");

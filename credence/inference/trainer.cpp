@@ -154,7 +154,7 @@ TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& li
       }
       if (record.validation_nll < best_score) {
         best_score = record.validation_nll;
-        best = take_snapshot(tracked);
+        if (options.restore_best()) best = take_snapshot(tracked);
         history.best_epoch = epoch;
         epochs_since_best = 0;
       } else {
@@ -170,7 +170,8 @@ TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& li
     }
   }
   if (options.progress()) *options.progress() << "\n";
-  if (validation_score && !best.tensors.empty()) restore_snapshot(best, tracked);
+  if (validation_score && options.restore_best() && !best.tensors.empty()) restore_snapshot(best, tracked);
+  if (!options.restore_best()) history.best_epoch = static_cast<int64_t>(history.epochs.size());
   net->eval();
   history.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return history;

@@ -34,6 +34,8 @@ struct TrainOptions {
   TORCH_ARG(KlWeighting, kl_weighting) = KlWeighting::uniform;
   // Stop after this many epochs without a better validation NLL (0: never stop early).
   TORCH_ARG(int64_t, patience) = 0;
+  // With a validation score: restore the parameters of the best epoch (true) or keep the last (false).
+  TORCH_ARG(bool, restore_best) = true;
   // Progress bar on this stream (nullptr: silent).
   TORCH_ARG(ProgressStream, progress) = nullptr;
 };
@@ -59,7 +61,8 @@ struct TrainingHistory {
 };
 
 // Trains `net` (and the likelihood's own parameters, if any) on rows x, targets y.
-// With a validation score, the parameters of the best epoch are restored at the end.
+// With a validation score, the parameters of the best epoch are restored at the end (unless
+// options.restore_best() is false).
 TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& likelihood,
                       const NegativeLogLikelihood& negative_log_likelihood, const at::Tensor& x, const at::Tensor& y,
                       const TrainOptions& options, at::Generator& generator,

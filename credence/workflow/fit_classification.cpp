@@ -6,6 +6,7 @@
 #include "credence/data/standardizer.h"
 #include "credence/metrics/classification_metrics.h"
 #include "credence/predict/temperature_scaling.h"
+#include "credence/workflow/training_settings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,19 +19,10 @@ namespace credence::workflow {
 namespace {
 
 std::string settings_json(const ClassificationFitOptions& options) {
-  const auto& t = options.training();
-  nlohmann::json j = {
-      {"epochs", t.epochs()},
-      {"batch_size", t.batch_size()},
-      {"learning_rate", t.learning_rate()},
-      {"weight_decay", t.weight_decay()},
-      {"kl_weighting", inference::to_string(t.kl_weighting())},
-      {"patience", t.patience()},
-      {"validation_fraction", options.validation_fraction()},
-      {"validation_samples", options.validation_samples()},
-      {"input_scale", options.input_scale()},
-      {"temperature_scaling", options.temperature_scaling()},
-  };
+  auto j = training_settings(options.training(), options.validation_fraction(), options.validation_samples());
+  j["input_scale"] = options.input_scale();
+  j["keep"] = options.training().restore_best() ? "best" : "last";
+  j["temperature_scaling"] = options.temperature_scaling();
   return j.dump();
 }
 
@@ -104,7 +96,8 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
                          .prior(options.prior())
                          .estimator(options.estimator())
                          .initial_sigma(options.initial_sigma())
-                         .dropout(options.dropout());
+                         .dropout(options.dropout())
+                         .input_dropout(options.input_dropout());
   ClassificationFit fit;
   for (int64_t m = 0; m < options.members(); ++m) {
     auto generator = core::make_generator(options.seed() + static_cast<std::uint64_t>(m), device);

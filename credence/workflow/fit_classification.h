@@ -21,6 +21,7 @@ struct ClassificationFitOptions {
   TORCH_ARG(nn::Estimator, estimator) = nn::Estimator::local_reparameterization;
   TORCH_ARG(double, initial_sigma) = 1e-2;
   TORCH_ARG(double, dropout) = 0.05;
+  TORCH_ARG(double, input_dropout) = 0.0;
   TORCH_ARG(inference::ClassLikelihood, likelihood) = inference::ClassLikelihood::categorical;
   // Noisy logits: noise draws inside the log during training (the model keeps this count for prediction too).
   TORCH_ARG(int64_t, noise_samples) = 10;

@@ -6,6 +6,7 @@
 #include "credence/data/standardizer.h"
 #include "credence/metrics/regression_metrics.h"
 #include "credence/predict/predictive_samples.h"
+#include "credence/workflow/training_settings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,18 +15,8 @@
 namespace credence::workflow {
 
 std::string training_settings_json(const RegressionFitOptions& options) {
-  const auto& t = options.training();
-  nlohmann::json j = {
-      {"epochs", t.epochs()},
-      {"batch_size", t.batch_size()},
-      {"learning_rate", t.learning_rate()},
-      {"weight_decay", t.weight_decay()},
-      {"kl_weighting", inference::to_string(t.kl_weighting())},
-      {"patience", t.patience()},
-      {"validation_fraction", options.validation_fraction()},
-      {"validation_samples", options.validation_samples()},
-      {"noise_precision", options.noise_precision()},
-  };
+  auto j = training_settings(options.training(), options.validation_fraction(), options.validation_samples());
+  j["noise_precision"] = options.noise_precision();
   return j.dump();
 }
 

@@ -106,3 +106,27 @@ TEST(Trainer, EarlyStoppingRestoresTheBestEpoch) {
   EXPECT_TRUE(at::equal(net->bayes_layers[0]->weight_mu, at_best));
   EXPECT_DOUBLE_EQ(history.epochs[2].validation_nll, 1.0);
 }
+
+TEST(Trainer, KeepLastIgnoresTheBestEpoch) {
+  auto generator = core::make_generator(3);
+  auto x = at::randn({32, 2}, generator);
+  auto y = x.sum(1);
+  inference::GaussianLikelihood likelihood;
+  nn::Mlp net(nn::MlpOptions(2, {4}, 1));
+  net->set_generator(generator);
+  net->reset_parameters();
+  const std::vector<double> scores{3.0, 1.0, 2.0, 4.0};  // best at epoch 2
+  int64_t epoch = 0;
+  std::vector<at::Tensor> seen;
+  auto score = [&] {
+    seen.push_back(net->bayes_layers[0]->weight_mu.detach().clone());
+    return scores[epoch++];
+  };
+  auto history = inference::train(
+      net, likelihood, x, y, inference::TrainOptions().epochs(4).batch_size(8).learning_rate(1e-2).restore_best(false),
+      generator, score);
+  EXPECT_EQ(history.best_epoch, 4);
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_TRUE(at::equal(net->bayes_layers[0]->weight_mu, seen[3]));
+  EXPECT_FALSE(at::equal(net->bayes_layers[0]->weight_mu, seen[1]));
+}

@@ -5,6 +5,7 @@
 //      (with softmax) over 1,000,000 rows of the same shape (target: at most 1.2).
 // Random inputs stand in for MNIST: the cost does not depend on the pixel values.
 // Usage: classification_bench [--threads T] [--repeats R]
+#include "bench_support.h"
 #include "credence/core/rng.h"
 #include "credence/inference/categorical_likelihood.h"
 #include "credence/inference/trainer.h"
@@ -25,18 +26,6 @@ using namespace credence;
 
 namespace {
 
-double median_seconds(const std::function<void()>& work, int repeats) {
-  std::vector<double> times;
-  work();  // warm-up
-  for (int r = 0; r < repeats; ++r) {
-    auto start = std::chrono::steady_clock::now();
-    work();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
-
 nn::Mlp make_classifier(nn::Method method, at::Generator& g) {
   nn::Mlp net(nn::MlpOptions(784, {400, 400}, 10).method(method).initial_sigma(0.0067));
   net->set_generator(g);
@@ -47,15 +36,8 @@ nn::Mlp make_classifier(nn::Method method, at::Generator& g) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = static_cast<int>(std::thread::hardware_concurrency());
-  int repeats = 3;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
-  }
-  at::set_num_threads(threads);
+  const int repeats = bench::setup(argc, argv, 3);
   auto g = core::make_generator(1);
-  std::printf("threads %d, repeats %d (median reported)\n\n", threads, repeats);
 
   {
     auto x = at::rand({10240, 784}, g);
@@ -63,7 +45,7 @@ int main(int argc, char** argv) {
     auto epoch = [&](nn::Method method) {
       auto net = make_classifier(method, g);
       auto options = inference::TrainOptions().epochs(1).batch_size(128).learning_rate(1e-3);
-      return median_seconds([&] {
+      return bench::median_seconds([&] {
         inference::train(net, nullptr, inference::categorical_negative_log_likelihood, x, y, options, g);
       }, repeats);
     };
@@ -82,10 +64,10 @@ int main(int argc, char** argv) {
     auto test = at::rand({10000, 784}, g);
     auto chunk = at::rand({100000, 784}, g);  // 10 chunks of 100,000 rows: 1,000,000 rows in all
     predict::ClassifierHead head;
-    const double mc = median_seconds([&] {
+    const double mc = bench::median_seconds([&] {
       predict::sample_class_probabilities(bbb, head, test, predict::PredictOptions().samples(100));
     }, repeats);
-    const double pass = median_seconds([&] {
+    const double pass = bench::median_seconds([&] {
       for (int c = 0; c < 10; ++c) at::softmax(det->forward(chunk), 1);
     }, repeats);
     std::printf("MC class probabilities 784-400-400-10, S=100 x 10,000 images : %8.1f ms\n", mc * 1e3);

@@ -8,6 +8,7 @@
 //   4. The cost of one normal draw in multiply-adds of a large matrix product (the constant
 //      behind the per-layer sampling strategy, credence/nn/sampling_cost.h).
 // Usage: regression_bench [--threads T] [--repeats R]
+#include "bench_support.h"
 #include "credence/core/rng.h"
 #include "credence/inference/trainer.h"
 #include "credence/nn/mlp.h"
@@ -28,18 +29,6 @@ using namespace credence;
 
 namespace {
 
-double seconds(const std::function<void()>& work, int repeats) {
-  std::vector<double> times;
-  work();  // warm-up: allocator, thread pool, caches
-  for (int r = 0; r < repeats; ++r) {
-    auto start = std::chrono::steady_clock::now();
-    work();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];  // the median
-}
-
 nn::Mlp make_net(nn::Method method, int64_t input, std::vector<int64_t> hidden, int64_t output, at::Generator& g) {
   nn::Mlp net(nn::MlpOptions(input, std::move(hidden), output).method(method).initial_sigma(0.05));
   net->set_generator(g);
@@ -50,16 +39,9 @@ nn::Mlp make_net(nn::Method method, int64_t input, std::vector<int64_t> hidden, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = static_cast<int>(std::thread::hardware_concurrency());
-  int repeats = 5;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
-  }
-  at::set_num_threads(threads);
+  const int repeats = bench::setup(argc, argv, 5);
   at::NoGradGuard no_grad_for_prediction;
   auto g = core::make_generator(1);
-  std::printf("threads %d, repeats %d (median reported)\n\n", threads, repeats);
 
   // 1. Monte Carlo prediction against a deterministic pass over S times the rows.
   {
@@ -68,8 +50,8 @@ int main(int argc, char** argv) {
     auto det = make_net(nn::Method::deterministic, 8, {50, 50}, 1, g);
     auto x = at::randn({10000, 8}, g);
     auto big = at::randn({1000000, 8}, g);
-    const double mc = seconds([&] { predict::sample_predictive(bbb, likelihood, x, predict::PredictOptions().samples(100)); }, repeats);
-    const double pass = seconds([&] { det->forward(big); }, repeats);
+    const double mc = bench::median_seconds([&] { predict::sample_predictive(bbb, likelihood, x, predict::PredictOptions().samples(100)); }, repeats);
+    const double pass = bench::median_seconds([&] { det->forward(big); }, repeats);
     std::printf("MC prediction 8-50-50-1, S=100 x 10,000 rows : %8.1f ms\n", mc * 1e3);
     std::printf("deterministic pass, 1,000,000 rows          : %8.1f ms\n", pass * 1e3);
     std::printf("ratio (target <= 1.5)                       : %8.2f\n\n", mc / pass);
@@ -84,7 +66,7 @@ int main(int argc, char** argv) {
       auto net = make_net(method, 8, {50, 50}, 1, g);
       inference::GaussianLikelihood likelihood;
       auto options = inference::TrainOptions().epochs(1).batch_size(batch).learning_rate(1e-3);
-      return seconds([&] {
+      return bench::median_seconds([&] {
         at::AutoGradMode enable(true);
         inference::train(net, likelihood, x, y, options, g);
       }, repeats);
@@ -101,7 +83,7 @@ int main(int argc, char** argv) {
       auto net = make_net(method, 784, {400, 400}, 1, g);
       inference::GaussianLikelihood likelihood;
       auto options = inference::TrainOptions().epochs(1).batch_size(128).learning_rate(1e-3);
-      return seconds([&] {
+      return bench::median_seconds([&] {
         at::AutoGradMode enable(true);
         inference::train(net, likelihood, wide_x, wide_y, options, g);
       }, repeats);
@@ -116,7 +98,7 @@ int main(int argc, char** argv) {
     auto small_y = small_x.sum(1);
     auto small = make_net(nn::Method::bbb, 13, {50}, 1, g);
     inference::GaussianLikelihood likelihood;
-    const double small_epoch = seconds([&] {
+    const double small_epoch = bench::median_seconds([&] {
       at::AutoGradMode enable(true);
       inference::train(small, likelihood, small_x, small_y, inference::TrainOptions().epochs(1).batch_size(32), g);
     }, repeats);
@@ -128,7 +110,7 @@ int main(int argc, char** argv) {
     inference::GaussianLikelihood likelihood;
     auto net = make_net(nn::Method::bbb, 784, {400, 400}, 1, g);
     auto x = at::rand({1, 784}, g);
-    const double latency = seconds([&] { predict::sample_predictive(net, likelihood, x, predict::PredictOptions().samples(100)); },
+    const double latency = bench::median_seconds([&] { predict::sample_predictive(net, likelihood, x, predict::PredictOptions().samples(100)); },
                                    std::max(repeats, 21));
     std::printf("single-row latency 784-400-400-1, S=100    : %8.2f ms\n\n", latency * 1e3);
   }
@@ -137,8 +119,8 @@ int main(int argc, char** argv) {
   {
     auto a = at::randn({1000, 1000}, g), b = at::randn({1000, 1000}, g);
     auto noise = at::empty({10000000});
-    const double product = seconds([&] { at::mm(a, b); }, repeats);
-    const double normal = seconds([&] { noise.normal_(0, 1, g); }, repeats);
+    const double product = bench::median_seconds([&] { at::mm(a, b); }, repeats);
+    const double normal = bench::median_seconds([&] { noise.normal_(0, 1, g); }, repeats);
     const double flops_per_second = 2e9 / product;
     std::printf("matrix product rate                         : %8.1f GFLOP/s\n", flops_per_second / 1e9);
     std::printf("normal draws                                : %8.2f ns each\n", normal / 1e7 * 1e9);

@@ -124,6 +124,20 @@ at::Tensor BayesLinearImpl::forward(const at::Tensor& x) {
   return mean + at::sqrt(variance + kVarianceFloor) * normal(mean.sizes());
 }
 
+void BayesLinearImpl::hold_weight_samples(int64_t samples) {
+  if (samples <= 0) throw std::invalid_argument("BayesLinear::hold_weight_samples: samples must be positive");
+  at::NoGradGuard no_grad;
+  const int64_t in = options.in_features();
+  const int64_t out = options.out_features();
+  held_weight_ = at::addcmul(weight_mu.t().unsqueeze(0), weight_sigma().t().unsqueeze(0), normal({samples, in, out}));
+  held_bias_ = at::addcmul(effective_bias_mu(), at::sqrt(effective_bias_variance()), normal({samples, 1, out}));
+}
+
+void BayesLinearImpl::release_weight_samples() {
+  held_weight_ = at::Tensor();
+  held_bias_ = at::Tensor();
+}
+
 at::Tensor BayesLinearImpl::forward_samples(const at::Tensor& x, int64_t samples,
                                             c10::optional<SamplingStrategy> forced_strategy) {
   const bool shared = x.dim() == 2;
@@ -136,6 +150,9 @@ at::Tensor BayesLinearImpl::forward_samples(const at::Tensor& x, int64_t samples
   if (!sampling_) {
     auto y = at::linear(x, weight_mu, options.bias() ? bias_mu : at::Tensor());
     return shared ? y.unsqueeze(0).expand({samples, rows, out}) : y;
+  }
+  if (!shared && held_weight_.defined() && held_weight_.size(0) == samples && !forced_strategy) {
+    return at::baddbmm(held_bias_, x, held_weight_);
   }
   auto strategy = forced_strategy ? *forced_strategy : choose_sampling_strategy(samples, rows, in, out, shared);
   if (strategy == SamplingStrategy::pre_activations) {

@@ -51,6 +51,14 @@ class BayesLinearImpl : public torch::nn::Cloneable<BayesLinearImpl> {
   at::Tensor forward_samples(const at::Tensor& x, int64_t samples,
                              c10::optional<SamplingStrategy> strategy = c10::nullopt);
 
+  // Draws S weight matrices (and biases) once and keeps them: later forward_samples calls with
+  // per-sample inputs [S, B, in] and the same S use them, so a prediction split into chunks of
+  // rows draws its weights once rather than once per chunk, and sample s is the same function
+  // for every row. release_weight_samples() drops them.
+  void hold_weight_samples(int64_t samples);
+  void release_weight_samples();
+  bool holds_weight_samples() const { return held_weight_.defined(); }
+
   // KL(q || p) summed over weights and bias: closed form for a Gaussian prior, a
   // one-sample Monte Carlo estimate for the scale mixture (reusing the weights of the
   // last reparameterized forward pass when there is one, as Blundell et al. do).
@@ -76,6 +84,7 @@ class BayesLinearImpl : public torch::nn::Cloneable<BayesLinearImpl> {
   bool sampling_ = true;
   c10::optional<at::Generator> generator_;
   at::Tensor last_weight_sample_, last_bias_sample_;
+  at::Tensor held_weight_, held_bias_;  // [S, in, out] and [S, 1, out] while held
   // sigma of the last sampling forward pass, reused (with its graph) by the next kl().
   at::Tensor cached_weight_sigma_, cached_bias_sigma_;
   int64_t cached_rho_version_ = -1;

@@ -140,6 +140,22 @@ at::Tensor MlpImpl::forward_samples(const at::Tensor& x, int64_t samples) {
   return h;
 }
 
+void MlpImpl::hold_weight_samples(int64_t samples, int64_t total_rows) {
+  if (options.method() != Method::bbb || !sampling_) return;
+  for (size_t i = 1; i < bayes_layers.size(); ++i) {
+    auto& layer = bayes_layers[i];
+    const int64_t in = layer->options.in_features(), out = layer->options.out_features();
+    const bool affordable = samples * in * out <= kMaxWeightSampleElements;
+    if (affordable && choose_sampling_strategy(samples, total_rows, in, out, false) == SamplingStrategy::weights) {
+      layer->hold_weight_samples(samples);
+    }
+  }
+}
+
+void MlpImpl::release_weight_samples() {
+  for (auto& layer : bayes_layers) layer->release_weight_samples();
+}
+
 at::Tensor MlpImpl::kl() {
   at::Tensor total;
   for (auto& layer : bayes_layers) {

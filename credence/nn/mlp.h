@@ -54,6 +54,13 @@ class MlpImpl : public torch::nn::Cloneable<MlpImpl> {
   // The first layer sees the same input for every sample and is computed once.
   at::Tensor forward_samples(const at::Tensor& x, int64_t samples);
 
+  // bbb: before a prediction over `total_rows` rows in chunks, draws the S weight samples of
+  // every layer after the first once, where the cost model (sampling_cost.h) says that one
+  // product per sample beats sampling pre-activations for that many rows. The first layer
+  // sees the same input for every sample and keeps its shared mean and variance products.
+  void hold_weight_samples(int64_t samples, int64_t total_rows);
+  void release_weight_samples();
+
   // Sum of the KL terms of the Bayesian layers (zero for the other methods).
   at::Tensor kl();
 
@@ -81,5 +88,19 @@ class MlpImpl : public torch::nn::Cloneable<MlpImpl> {
   bool sampling_ = true;
 };
 TORCH_MODULE(Mlp);
+
+// Holds a network's weight samples for the lifetime of the guard (see hold_weight_samples).
+class HeldWeightSamples {
+ public:
+  HeldWeightSamples(Mlp net, int64_t samples, int64_t total_rows) : net_(std::move(net)) {
+    net_->hold_weight_samples(samples, total_rows);
+  }
+  ~HeldWeightSamples() { net_->release_weight_samples(); }
+  HeldWeightSamples(const HeldWeightSamples&) = delete;
+  HeldWeightSamples& operator=(const HeldWeightSamples&) = delete;
+
+ private:
+  Mlp net_;
+};
 
 }  // namespace credence::nn

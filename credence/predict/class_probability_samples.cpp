@@ -2,6 +2,7 @@
 #include "credence/predict/class_probability_samples.h"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 
 namespace credence::predict {
@@ -27,6 +28,11 @@ void for_each_chunk(std::vector<nn::Mlp>& members, const at::Tensor& x, const Pr
   }
   const int64_t rows = chunk_rows(members.front()->options, most_draws * m * widening, options.max_chunk_elements());
   const int64_t n = x.size(0);
+  // One set of weight draws per member for every chunk.
+  std::vector<std::unique_ptr<nn::HeldWeightSamples>> held;
+  for (auto& member : members) {
+    held.push_back(std::make_unique<nn::HeldWeightSamples>(member, draws_per_member(member, options.samples(), m), n));
+  }
   for (int64_t start = 0; start < n; start += rows) {
     auto chunk = x.slice(0, start, std::min(n, start + rows));
     std::vector<at::Tensor> outputs;

@@ -22,6 +22,7 @@ PredictiveSamples sample_predictive(nn::Mlp& net, inference::GaussianLikelihood&
   const int64_t samples = options.samples();
   const int64_t draws = net->is_stochastic() ? samples : 1;
   const int64_t rows_per_chunk = chunk_rows(net->options, draws, options.max_chunk_elements());
+  nn::HeldWeightSamples held(net, draws, n);  // one set of weight draws for every chunk
   std::vector<at::Tensor> means, variances;
   for (int64_t start = 0; start < n; start += rows_per_chunk) {
     auto chunk = x.slice(0, start, std::min(n, start + rows_per_chunk));

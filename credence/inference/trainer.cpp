@@ -1,9 +1,12 @@
-// Trainer: the epoch loop, divergence checks, early stopping and the progress bar.
+// Trainer: the epoch loop, divergence checks, early stopping and the progress bar, around an
+// autograd or a fused minibatch step.
 #include "credence/inference/trainer.h"
 
+#include "credence/inference/autograd_step.h"
+#include "credence/inference/categorical_likelihood.h"
 #include "credence/inference/elbo.h"
+#include "credence/inference/fused_mlp_step.h"
 
-#include <torch/optim/adam.h>
 
 #include <chrono>
 #include <cmath>
@@ -63,9 +66,7 @@ void draw_progress(std::ostream& out, const EpochRecord& record, int64_t total_e
   out << line.str() << std::flush;
 }
 
-// Returns the value so the caller does not read the scalar out of the tensor a second time.
-double check_finite(const at::Tensor& value, const char* term, int64_t epoch, int64_t batch) {
-  const double v = value.item<double>();
+double check_finite(double v, const char* term, int64_t epoch, int64_t batch) {
   if (!std::isfinite(v)) {
     std::ostringstream message;
     message << "training diverged at epoch " << epoch << ", batch " << batch << ": the " << term << " term is "
@@ -75,31 +76,13 @@ double check_finite(const at::Tensor& value, const char* term, int64_t epoch, in
   return v;
 }
 
-}  // namespace
-
-TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& likelihood,
-                      const NegativeLogLikelihood& negative_log_likelihood, const at::Tensor& x, const at::Tensor& y,
-                      const TrainOptions& options, at::Generator& generator, const ValidationScore& validation_score) {
-  if (options.epochs() <= 0) throw std::invalid_argument("train: epochs must be positive");
-  if (options.batch_size() <= 0) throw std::invalid_argument("train: batch size must be positive");
-  if (!(options.learning_rate() > 0.0)) throw std::invalid_argument("train: learning rate must be positive");
-  if (x.size(0) != y.size(0)) throw std::invalid_argument("train: inputs and targets have different row counts");
+// The epoch loop around one minibatch step; `likelihood` (may be null) holds parameters to snapshot.
+TrainingHistory run_epochs(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& likelihood, MinibatchStep& step,
+                           const at::Tensor& x, const at::Tensor& y, const TrainOptions& options, at::Generator& generator,
+                           const ValidationScore& validation_score) {
   const int64_t n = x.size(0);
-  if (n == 0) throw std::invalid_argument("train: no training rows");
   const int64_t batch_size = std::min(options.batch_size(), n);
   const int64_t num_batches = (n + batch_size - 1) / batch_size;
-
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(net->parameters(),
-                      std::make_unique<torch::optim::AdamOptions>(
-                          torch::optim::AdamOptions(options.learning_rate()).weight_decay(options.weight_decay())));
-  std::vector<at::Tensor> likelihood_parameters;
-  if (likelihood) likelihood_parameters = likelihood->parameters();
-  if (!likelihood_parameters.empty()) {
-    groups.emplace_back(likelihood_parameters,
-                        std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(options.learning_rate())));
-  }
-  torch::optim::Adam optimizer(groups, torch::optim::AdamOptions(options.learning_rate()));
 
   auto tracked = state_tensors(*net);
   if (likelihood) {
@@ -114,31 +97,21 @@ TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& li
   const auto start = Clock::now();
   net->train();
   for (int64_t epoch = 1; epoch <= options.epochs(); ++epoch) {
+    const double learning_rate =
+        learning_rate_at(options.learning_rate_schedule(), options.learning_rate(), epoch, options.epochs());
     auto order = at::randperm(n, generator, at::TensorOptions().dtype(at::kLong).device(x.device()));
     EpochRecord record;
     record.epoch = epoch;
     for (int64_t b = 0; b < num_batches; ++b) {
       auto index = order.slice(0, b * batch_size, std::min(n, (b + 1) * batch_size));
-      auto xb = x.index_select(0, index);
-      auto yb = y.index_select(0, index);
-      // Dropping the gradients (rather than zeroing them) lets backward write fresh ones
-      // instead of zero-filling and then accumulating: two passes fewer over every parameter.
-      for (auto& group : optimizer.param_groups()) {
-        for (auto& p : group.params()) p.mutable_grad() = at::Tensor();
-      }
-      auto outputs = net->forward(xb);
-      auto nll = negative_log_likelihood(outputs, yb).mean();
-      auto kl = net->kl();
-      auto terms = elbo_loss(nll, kl, kl_weight(options.kl_weighting(), b, num_batches), num_batches, n);
-      const double nll_value = check_finite(terms.negative_log_likelihood, "negative log-likelihood", epoch, b + 1);
-      const double kl_value = check_finite(terms.kl, "KL", epoch, b + 1);
-      terms.loss.backward();
-      optimizer.step();
-      // The loss is nll + scale * kl: derived from the two scalars already read, not read again.
-      const double kl_scale = kl_weight(options.kl_weighting(), b, num_batches) * num_batches / static_cast<double>(n);
-      record.loss += (nll_value + kl_scale * kl_value) / num_batches;
-      record.negative_log_likelihood += nll_value / num_batches;
-      record.kl += kl_value / num_batches;
+      const double kl_scale = elbo_kl_scale(kl_weight(options.kl_weighting(), b, num_batches), num_batches, n);
+      const auto values = step.evaluate(x.index_select(0, index), y.index_select(0, index), kl_scale);
+      check_finite(values.negative_log_likelihood, "negative log-likelihood", epoch, b + 1);
+      check_finite(values.kl, "KL", epoch, b + 1);
+      step.update(learning_rate);
+      record.loss += (values.negative_log_likelihood + kl_scale * values.kl) / num_batches;
+      record.negative_log_likelihood += values.negative_log_likelihood / num_batches;
+      record.kl += values.kl / num_batches;
     }
     record.validation_nll = std::numeric_limits<double>::quiet_NaN();
     if (validation_score) {
@@ -177,13 +150,54 @@ TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& li
   return history;
 }
 
+void check_arguments(const at::Tensor& x, const at::Tensor& y, const TrainOptions& options) {
+  if (options.epochs() <= 0) throw std::invalid_argument("train: epochs must be positive");
+  if (options.batch_size() <= 0) throw std::invalid_argument("train: batch size must be positive");
+  if (!(options.learning_rate() > 0.0)) throw std::invalid_argument("train: learning rate must be positive");
+  if (x.size(0) != y.size(0)) throw std::invalid_argument("train: inputs and targets have different row counts");
+  if (x.size(0) == 0) throw std::invalid_argument("train: no training rows");
+}
+
+// The fused step applies to CPU float inputs and a network it supports.
+bool use_fused_step(const nn::Mlp& net, const at::Tensor& x, const TrainOptions& options) {
+  return options.fused() && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
+         fused_step_unsupported_reason(net).empty();
+}
+
+}  // namespace
+
+TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& likelihood,
+                      const NegativeLogLikelihood& negative_log_likelihood, const at::Tensor& x, const at::Tensor& y,
+                      const TrainOptions& options, at::Generator& generator, const ValidationScore& validation_score) {
+  check_arguments(x, y, options);
+  AutogradStep step(net, likelihood, negative_log_likelihood, options.weight_decay());
+  return run_epochs(net, likelihood, step, x, y, options, generator, validation_score);
+}
+
 TrainingHistory train(nn::Mlp& net, GaussianLikelihood& likelihood, const at::Tensor& x, const at::Tensor& y,
                       const TrainOptions& options, at::Generator& generator, const ValidationScore& validation_score) {
+  check_arguments(x, y, options);
   auto module = likelihood.ptr();
+  if (use_fused_step(net, x, options)) {
+    FusedMlpStep step(net, likelihood, FusedLoss::gaussian, options.weight_decay(), generator);
+    return run_epochs(net, module, step, x, y, options, generator, validation_score);
+  }
   NegativeLogLikelihood nll = [module](const at::Tensor& outputs, const at::Tensor& targets) {
     return module->negative_log_likelihood(outputs, targets);
   };
-  return train(net, module, nll, x, y, options, generator, validation_score);
+  AutogradStep step(net, module, nll, options.weight_decay());
+  return run_epochs(net, module, step, x, y, options, generator, validation_score);
+}
+
+TrainingHistory train_classifier(nn::Mlp& net, const at::Tensor& x, const at::Tensor& labels, const TrainOptions& options,
+                                 at::Generator& generator, const ValidationScore& validation_score) {
+  check_arguments(x, labels, options);
+  if (use_fused_step(net, x, options)) {
+    FusedMlpStep step(net, nullptr, FusedLoss::categorical, options.weight_decay(), generator);
+    return run_epochs(net, nullptr, step, x, labels, options, generator, validation_score);
+  }
+  AutogradStep step(net, nullptr, categorical_negative_log_likelihood, options.weight_decay());
+  return run_epochs(net, nullptr, step, x, labels, options, generator, validation_score);
 }
 
 }  // namespace credence::inference

@@ -3,6 +3,7 @@
 
 #include "credence/inference/gaussian_likelihood.h"
 #include "credence/inference/kl_weighting.h"
+#include "credence/inference/learning_rate_schedule.h"
 #include "credence/nn/mlp.h"
 
 #include <ATen/ATen.h>
@@ -29,6 +30,7 @@ struct TrainOptions {
   TORCH_ARG(int64_t, epochs) = 100;
   TORCH_ARG(int64_t, batch_size) = 32;
   TORCH_ARG(double, learning_rate) = 1e-3;
+  TORCH_ARG(LearningRateSchedule, learning_rate_schedule) = LearningRateSchedule::constant;
   // L2 penalty on the network weights (mcdropout and deterministic; bbb has its prior).
   TORCH_ARG(double, weight_decay) = 0.0;
   TORCH_ARG(KlWeighting, kl_weighting) = KlWeighting::uniform;
@@ -38,6 +40,10 @@ struct TrainOptions {
   TORCH_ARG(bool, restore_best) = true;
   // Progress bar on this stream (nullptr: silent).
   TORCH_ARG(ProgressStream, progress) = nullptr;
+  // Train with the hand-written step (fused_mlp_step.h) where the network and likelihood allow it;
+  // false: always LibTorch's autograd. The two draw their random numbers differently, so the same
+  // seed gives different (equally distributed) networks.
+  TORCH_ARG(bool, fused) = true;
 };
 
 // Called after every epoch; returns the validation NLL per data point (lower is better).
@@ -60,7 +66,7 @@ struct TrainingHistory {
   double seconds = 0.0;
 };
 
-// Trains `net` (and the likelihood's own parameters, if any) on rows x, targets y.
+// Trains `net` (and the likelihood's own parameters, if any) on rows x, targets y, with autograd.
 // With a validation score, the parameters of the best epoch are restored at the end (unless
 // options.restore_best() is false).
 TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& likelihood,
@@ -68,9 +74,13 @@ TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& li
                       const TrainOptions& options, at::Generator& generator,
                       const ValidationScore& validation_score = nullptr);
 
-// Regression with a Gaussian likelihood.
+// Regression with a Gaussian likelihood (the fused step where it applies).
 TrainingHistory train(nn::Mlp& net, GaussianLikelihood& likelihood, const at::Tensor& x, const at::Tensor& y,
                       const TrainOptions& options, at::Generator& generator,
                       const ValidationScore& validation_score = nullptr);
+
+// Classification with softmax cross-entropy: labels [N] int64 (the fused step where it applies).
+TrainingHistory train_classifier(nn::Mlp& net, const at::Tensor& x, const at::Tensor& labels, const TrainOptions& options,
+                                 at::Generator& generator, const ValidationScore& validation_score = nullptr);
 
 }  // namespace credence::inference

@@ -10,11 +10,6 @@
 
 namespace credence::nn {
 
-namespace {
-// Keeps sqrt differentiable where a pre-activation variance underflows to zero.
-constexpr double kVarianceFloor = 1e-16;
-}  // namespace
-
 Estimator estimator_from_string(const std::string& name) {
   if (name == "local" || name == "local_reparameterization") return Estimator::local_reparameterization;
   if (name == "reparam" || name == "reparameterization") return Estimator::reparameterization;
@@ -121,7 +116,7 @@ at::Tensor BayesLinearImpl::forward(const at::Tensor& x) {
   auto mean = at::linear(x, weight_mu, options.bias() ? bias_mu : at::Tensor());
   auto bias_variance = options.bias() ? cached_bias_sigma_ * cached_bias_sigma_ : effective_bias_variance();
   auto variance = at::linear(x * x, cached_weight_sigma_ * cached_weight_sigma_, bias_variance);
-  return mean + at::sqrt(variance + kVarianceFloor) * normal(mean.sizes());
+  return mean + at::sqrt(variance + kPreActivationVarianceFloor) * normal(mean.sizes());
 }
 
 void BayesLinearImpl::hold_weight_samples(int64_t samples) {

@@ -21,6 +21,10 @@ enum class Estimator {
 Estimator estimator_from_string(const std::string& name);
 std::string to_string(Estimator estimator);
 
+// Added to a sampled pre-activation's variance in training: keeps sqrt differentiable where the
+// variance underflows to zero.
+inline constexpr double kPreActivationVarianceFloor = 1e-16;
+
 struct BayesLinearOptions {
   BayesLinearOptions(int64_t in_features, int64_t out_features) : in_features_(in_features), out_features_(out_features) {}
   TORCH_ARG(int64_t, in_features);

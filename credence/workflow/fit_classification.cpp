@@ -131,7 +131,9 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
     if (training.progress() && options.members() > 1) {
       *training.progress() << "member " << (m + 1) << "/" << options.members() << "\n";
     }
-    fit.histories.push_back(inference::train(net, nullptr, nll, z_train, y_train, training, generator, validation));
+    fit.histories.push_back(options.likelihood() == inference::ClassLikelihood::categorical
+                                ? inference::train_classifier(net, z_train, y_train, training, generator, validation)
+                                : inference::train(net, nullptr, nll, z_train, y_train, training, generator, validation));
     model.members.push_back(net);
   }
 

@@ -1,0 +1,30 @@
+// AutogradStep: the general training step: any network and element-wise likelihood, gradients by
+// LibTorch's autograd, parameters updated by torch::optim::Adam.
+#pragma once
+
+#include "credence/inference/minibatch_step.h"
+#include "credence/inference/trainer.h"
+#include "credence/nn/mlp.h"
+
+#include <torch/optim/adam.h>
+
+#include <memory>
+
+namespace credence::inference {
+
+class AutogradStep final : public MinibatchStep {
+ public:
+  // Adam over the network's parameters (with the L2 weight decay) and the likelihood's (without).
+  AutogradStep(nn::Mlp net, std::shared_ptr<torch::nn::Module> likelihood, NegativeLogLikelihood negative_log_likelihood,
+               double weight_decay);
+  StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) override;
+  void update(double learning_rate) override;
+
+ private:
+  nn::Mlp net_;
+  NegativeLogLikelihood negative_log_likelihood_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  at::Tensor loss_;
+};
+
+}  // namespace credence::inference

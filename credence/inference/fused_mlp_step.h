@@ -1,0 +1,84 @@
+// FusedMlpStep: one training step of an Mlp written out by hand: forward, backward and Adam on
+// the parameters' own storage, with no autograd graph. A small network then pays for its
+// arithmetic instead of dozens of graph operations, and a Bayesian layer assembles the
+// gradients of its means and rhos (data term, KL, weight decay) and updates them with Adam in
+// one pass over its weights instead of a dozen.
+#pragma once
+
+#include "credence/inference/gaussian_likelihood.h"
+#include "credence/inference/minibatch_step.h"
+#include "credence/nn/mlp.h"
+
+#include <string>
+#include <vector>
+
+namespace credence::inference {
+
+enum class FusedLoss {
+  gaussian,     // GaussianLikelihood with any noise model; targets [B] float
+  categorical,  // softmax cross-entropy; targets [B] int64 class labels
+};
+
+// Empty when FusedMlpStep can train `net`, else the reason it cannot (for the autograd step).
+// Supported: CPU float32 parameters; deterministic, mcdropout, or bbb with the local
+// reparameterization estimator (Gaussian prior: closed-form KL; scale mixture: Blundell et al.'s
+// one-sample estimate from a weight sample drawn for it).
+std::string fused_step_unsupported_reason(const nn::Mlp& net);
+
+class FusedMlpStep final : public MinibatchStep {
+ public:
+  // `likelihood` is required for FusedLoss::gaussian and ignored otherwise. Dropout masks and
+  // pre-activation noise are drawn from `generator`.
+  FusedMlpStep(nn::Mlp net, GaussianLikelihood likelihood, FusedLoss loss, double weight_decay, at::Generator generator);
+
+  StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) override;
+  void update(double learning_rate) override;
+
+  // The gradient of the last evaluate()'s loss (without weight decay) for every parameter, in
+  // the order of net->parameters() followed by the likelihood's parameters; for tests.
+  std::vector<at::Tensor> gradients() const;
+  // The noise of layer l's pre-activations [B, out] (bbb) and the scaled dropout mask of its
+  // input [B, in] (mcdropout; undefined where there is none) of the last evaluate(); for tests.
+  at::Tensor layer_noise(size_t l) const { return layers_[l].noise; }
+  at::Tensor layer_mask(size_t l) const { return layers_[l].mask; }
+  // The noise of the weight and bias samples behind layer l's Monte Carlo KL (scale-mixture prior).
+  at::Tensor layer_weight_kl_noise(size_t l) const { return layers_[l].weight_kl_noise; }
+  at::Tensor layer_bias_kl_noise(size_t l) const { return layers_[l].bias_kl_noise; }
+
+ private:
+  struct AdamMoments {
+    at::Tensor first, second;
+  };
+  struct Layer {
+    bool bayesian = false;
+    double dropout = 0.0;  // on this layer's input
+    at::Tensor weight, bias;            // deterministic weights, or the posterior means
+    at::Tensor weight_rho, bias_rho;    // bbb
+    core::PriorOptions prior;           // bbb
+    AdamMoments weight_moments, bias_moments, weight_rho_moments, bias_rho_moments;
+    // Per step.
+    at::Tensor mask, input, input_squared, pre_activation, output, noise, stddev;
+    at::Tensor weight_sigma, bias_sigma, weight_variance, bias_variance, weight_sigmoid, bias_sigmoid;
+    at::Tensor grad_weight, grad_bias, grad_weight_variance, grad_bias_variance;
+    // Scale-mixture prior: the KL sample's noise and the KL's gradients per weight.
+    at::Tensor weight_kl_noise, bias_kl_noise, weight_kl_grad_mu, weight_kl_grad_sigma, bias_kl_grad_mu, bias_kl_grad_sigma;
+  };
+
+  void forward(const at::Tensor& x);
+  double loss_and_output_gradient(const at::Tensor& y, at::Tensor& grad_output);
+  void backward(at::Tensor grad_output);
+
+  nn::Mlp net_;
+  GaussianLikelihood likelihood_;
+  FusedLoss loss_;
+  double weight_decay_;
+  at::Generator generator_;
+  std::vector<Layer> layers_;
+  bool relu_ = true;
+  double kl_scale_ = 0.0;
+  int64_t adam_step_ = 0;
+  // Homoscedastic noise: d loss / d log-variance of the last evaluate, and its Adam moments.
+  double grad_log_noise_variance_ = 0.0, log_noise_first_ = 0.0, log_noise_second_ = 0.0;
+};
+
+}  // namespace credence::inference

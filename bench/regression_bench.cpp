@@ -3,7 +3,8 @@
 //   1. Monte Carlo prediction, S = 100 over 10,000 rows of an 8-50-50-1 bbb network, against one
 //      deterministic pass over 1,000,000 rows of the same shape (target: at most 1.5).
 //   2. One training epoch of bbb (local reparameterization) against one deterministic epoch of
-//      the same shape and batch size (target: at most 2.5).
+//      the same shape and batch size (target: at most 2.5), with the fused and the autograd
+//      step; and the epoch time of a UCI-Boston-sized network per method (target: under 2 ms).
 //   3. Single-input latency: one row, S = 100, a 784-400-400-1 bbb network (milliseconds).
 //   4. The cost of one normal draw in multiply-adds of a large matrix product (the constant
 //      behind the per-layer sampling strategy, credence/nn/sampling_cost.h).
@@ -57,52 +58,45 @@ int main(int argc, char** argv) {
     std::printf("ratio (target <= 1.5)                       : %8.2f\n\n", mc / pass);
   }
 
-  // 2. One training epoch, bbb with local reparameterization against deterministic.
+  // 2. One training epoch, bbb with local reparameterization against deterministic, with the
+  //    fused (hand-written) step that train() picks by default and with the autograd step.
   {
-    const int64_t rows = 10000, batch = 32;
-    auto x = at::randn({rows, 8}, g);
-    auto y = x.sum(1);
-    auto epoch = [&](nn::Method method) {
-      auto net = make_net(method, 8, {50, 50}, 1, g);
+    auto epoch_seconds = [&](nn::Method method, int64_t input, std::vector<int64_t> hidden, int64_t rows, int64_t batch,
+                             bool fused) {
+      auto x = at::randn({rows, input}, g);
+      auto y = x.slice(1, 0, 1).squeeze(1).contiguous();
+      auto net = make_net(method, input, std::move(hidden), 1, g);
       inference::GaussianLikelihood likelihood;
-      auto options = inference::TrainOptions().epochs(1).batch_size(batch).learning_rate(1e-3);
+      auto options = inference::TrainOptions().epochs(1).batch_size(batch).learning_rate(1e-3).fused(fused);
       return bench::median_seconds([&] {
         at::AutoGradMode enable(true);
         inference::train(net, likelihood, x, y, options, g);
       }, repeats);
     };
-    const double bbb = epoch(nn::Method::bbb);
-    const double det = epoch(nn::Method::deterministic);
-    std::printf("training epoch 8-50-50-1, 10,000 rows, batch 32, bbb (local) : %8.1f ms\n", bbb * 1e3);
-    std::printf("training epoch, deterministic                                : %8.1f ms\n", det * 1e3);
-    std::printf("ratio (target <= 2.5)                                        : %8.2f\n", bbb / det);
-    // The same comparison where products dominate: a 784-400-400-10 network, batch 128.
-    auto wide_x = at::randn({10240, 784}, g);
-    auto wide_y = wide_x.slice(1, 0, 1).squeeze(1);
-    auto wide_epoch = [&](nn::Method method) {
-      auto net = make_net(method, 784, {400, 400}, 1, g);
-      inference::GaussianLikelihood likelihood;
-      auto options = inference::TrainOptions().epochs(1).batch_size(128).learning_rate(1e-3);
-      return bench::median_seconds([&] {
-        at::AutoGradMode enable(true);
-        inference::train(net, likelihood, wide_x, wide_y, options, g);
-      }, repeats);
+    struct Shape {
+      const char* name;
+      int64_t input;
+      std::vector<int64_t> hidden;
+      int64_t rows, batch;
     };
-    const double wide_bbb = wide_epoch(nn::Method::bbb);
-    const double wide_det = wide_epoch(nn::Method::deterministic);
-    std::printf("training epoch 784-400-400-1, 10,240 rows, batch 128, bbb (local) : %8.1f ms\n", wide_bbb * 1e3);
-    std::printf("training epoch, deterministic                                     : %8.1f ms\n", wide_det * 1e3);
-    std::printf("ratio (target <= 2.5)                                             : %8.2f\n", wide_bbb / wide_det);
-    std::printf("per-epoch time of a 50-unit 1-layer net on 455 rows, batch 32 (UCI Boston): ");
-    auto small_x = at::randn({455, 13}, g);
-    auto small_y = small_x.sum(1);
-    auto small = make_net(nn::Method::bbb, 13, {50}, 1, g);
-    inference::GaussianLikelihood likelihood;
-    const double small_epoch = bench::median_seconds([&] {
-      at::AutoGradMode enable(true);
-      inference::train(small, likelihood, small_x, small_y, inference::TrainOptions().epochs(1).batch_size(32), g);
-    }, repeats);
-    std::printf("%.2f ms\n\n", small_epoch * 1e3);
+    const std::vector<Shape> shapes{{"8-50-50-1, 10,000 rows, batch 32", 8, {50, 50}, 10000, 32},
+                                    {"784-400-400-1, 10,240 rows, batch 128", 784, {400, 400}, 10240, 128}};
+    for (const auto& shape : shapes) {
+      for (bool fused : {true, false}) {
+        const double bbb = epoch_seconds(nn::Method::bbb, shape.input, shape.hidden, shape.rows, shape.batch, fused);
+        const double det = epoch_seconds(nn::Method::deterministic, shape.input, shape.hidden, shape.rows, shape.batch, fused);
+        std::printf("training epoch %-40s %-8s: bbb %8.1f ms, deterministic %8.1f ms, ratio %5.2f (target <= 2.5)\n",
+                    shape.name, fused ? "fused" : "autograd", bbb * 1e3, det * 1e3, bbb / det);
+      }
+    }
+    // UCI Boston's shape (issue 4 asks for well under 2 ms an epoch on one core).
+    for (auto method : {nn::Method::bbb, nn::Method::mcdropout, nn::Method::deterministic}) {
+      const double fused = epoch_seconds(method, 13, {50}, 455, 32, true);
+      const double autograd = epoch_seconds(method, 13, {50}, 455, 32, false);
+      std::printf("epoch of 13-50-1 %-13s on 455 rows, batch 32 (UCI Boston): fused %6.2f ms, autograd %6.2f ms\n",
+                  nn::to_string(method).c_str(), fused * 1e3, autograd * 1e3);
+    }
+    std::printf("\n");
   }
 
   // 3. Single-input latency.

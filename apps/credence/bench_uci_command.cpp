@@ -28,12 +28,13 @@ namespace credence::cli {
 namespace {
 
 struct BenchUciArguments {
-  std::string dataset, method = "mcdropout", splits = "all", out, hidden;
-  int64_t epochs = 0, samples = 100, batch_size = 32;
+  std::string dataset, method = "mcdropout", splits = "all", out, hidden, lr_schedule = "constant";
+  std::string epochs = "0";
+  int64_t samples = 100, batch_size = 32;
   int jobs = 1;
   double lr = 1e-3;
   std::uint64_t seed = 0;
-  bool quiet = false;
+  bool quiet = false, autograd = false;
 };
 
 // One candidate setting of the method's hyper-parameters.
@@ -47,7 +48,8 @@ struct Candidate {
 // Gaussian likelihood, trained independently, predicting the mixture of their Gaussians.
 constexpr int64_t kEnsembleMembers = 5;
 
-std::vector<Candidate> candidates(const BenchUciArguments& a, const data::UciDataset& d) {
+// The method's hyper-parameter grid at one epoch count.
+std::vector<Candidate> method_candidates(const BenchUciArguments& a, const data::UciDataset& d, int64_t epochs) {
   const bool ensemble = a.method == "ensemble";
   const auto method = ensemble ? nn::Method::deterministic : parse_choice("--method", a.method, nn::method_from_string);
   std::vector<int64_t> hidden{d.hidden};
@@ -58,7 +60,13 @@ std::vector<Candidate> candidates(const BenchUciArguments& a, const data::UciDat
   auto base = workflow::RegressionFitOptions()
                   .hidden(hidden)
                   .method(method)
-                  .training(inference::TrainOptions().epochs(a.epochs > 0 ? a.epochs : d.epochs).batch_size(a.batch_size).learning_rate(a.lr));
+                  .training(inference::TrainOptions()
+                                .epochs(epochs)
+                                .batch_size(a.batch_size)
+                                .learning_rate(a.lr)
+                                .learning_rate_schedule(parse_choice("--lr-schedule", a.lr_schedule,
+                                                                     inference::learning_rate_schedule_from_string))
+                                .fused(!a.autograd));
   std::vector<Candidate> out;
   if (ensemble) {
     for (double wd : {0.0, 1e-4}) {
@@ -80,6 +88,37 @@ std::vector<Candidate> candidates(const BenchUciArguments& a, const data::UciDat
       auto o = base;
       o.training(base.training().weight_decay(wd));
       out.push_back({wd == 0.0 ? "weight_decay=0" : "weight_decay=1e-4", o});
+    }
+  }
+  return out;
+}
+
+// The epoch counts to try: --epochs is one number or a comma-separated list (0: n_epochs.txt).
+std::vector<int64_t> epoch_grid(const BenchUciArguments& a, const data::UciDataset& d) {
+  std::vector<int64_t> out;
+  for (const auto& part : split_list(a.epochs)) {
+    int64_t value = -1;
+    try {
+      size_t used = 0;
+      value = std::stoll(part, &used);
+      if (used != part.size()) value = -1;
+    } catch (const std::exception&) {
+      value = -1;
+    }
+    require(value >= 0, "--epochs", "expected non-negative epoch counts separated by commas (0: the data set's n_epochs.txt), got '" + a.epochs + "'");
+    out.push_back(value > 0 ? value : d.epochs);
+  }
+  require(!out.empty(), "--epochs", "expected at least one epoch count");
+  return out;
+}
+
+std::vector<Candidate> candidates(const BenchUciArguments& a, const data::UciDataset& d) {
+  const auto epochs = epoch_grid(a, d);
+  std::vector<Candidate> out;
+  for (int64_t e : epochs) {
+    for (auto candidate : method_candidates(a, d, e)) {
+      if (epochs.size() > 1) candidate.name = "epochs=" + std::to_string(e) + "," + candidate.name;
+      out.push_back(candidate);
     }
   }
   return out;
@@ -151,7 +190,6 @@ void run_bench_uci(const BenchUciArguments& a) {
   require(a.jobs >= 1, "--jobs", "expected at least 1");
   require(a.samples > 0, "--samples", "expected a positive number of samples");
   if (a.method != "ensemble") parse_choice("--method", a.method, nn::method_from_string);
-  require(a.epochs >= 0, "--epochs", "expected a non-negative number (0: the data set's n_epochs.txt)");
   auto d = data::read_uci_dataset(a.dataset);
   int64_t count = d.splits;
   if (a.splits != "all") {
@@ -223,10 +261,12 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--splits", args->splits, "all, or the first N splits")->capture_default_str();
   c->add_option("--jobs", args->jobs, "Splits run in parallel (one thread each; figures do not change)")->capture_default_str();
-  c->add_option("--epochs", args->epochs, "Training epochs (0: the folder's n_epochs.txt)")->capture_default_str();
+  c->add_option("--epochs", args->epochs, "Training epochs, or a comma-separated list chosen from per split like the other hyper-parameters (0: the folder's n_epochs.txt)")->capture_default_str();
   c->add_option("--hidden", args->hidden, "Hidden layer sizes (default: one layer of n_hidden.txt units)");
   c->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
   c->add_option("--lr", args->lr, "Adam learning rate")->capture_default_str();
+  c->add_option("--lr-schedule", args->lr_schedule, "constant | cosine")->capture_default_str();
+  c->add_flag("--autograd", args->autograd, "Train with LibTorch autograd instead of the hand-written step");
   c->add_option("--samples", args->samples, "Monte Carlo samples per test row")->capture_default_str();
   c->add_option("--seed", args->seed, "Base seed (split k uses seed + 1000 k)")->capture_default_str();
   c->add_option("--out", args->out, "CSV with one row per split");

@@ -23,6 +23,7 @@ struct TrainArguments {
   std::string data, target, out, features, task = "regression";
   std::string method = "bbb", hidden = "50", activation = "relu";
   std::string prior = "gaussian", estimator = "local", likelihood, kl_weighting = "uniform", keep = "best";
+  std::string lr_schedule = "constant";
   int64_t epochs = 100, batch_size = 32, samples = 10, patience = 0, members = 1, logit_samples = 10;
   double input_scale = 255.0;
   bool temperature_scaling = false;
@@ -31,7 +32,7 @@ struct TrainArguments {
   double prior_sigma = 1.0, prior_pi = 0.5, prior_sigma1 = 1.0, prior_sigma2 = std::exp(-6.0);
   double validation_fraction = 0.0;
   int threads = 0;
-  bool quiet = false;
+  bool quiet = false, autograd = false;
 };
 
 std::vector<int64_t> parse_hidden(const std::string& text) {
@@ -87,6 +88,8 @@ inference::TrainOptions training_options(const TrainArguments& a) {
       .epochs(a.epochs)
       .batch_size(a.batch_size)
       .learning_rate(a.lr)
+      .learning_rate_schedule(parse_choice("--lr-schedule", a.lr_schedule, inference::learning_rate_schedule_from_string))
+      .fused(!a.autograd)
       .weight_decay(a.weight_decay)
       .kl_weighting(parse_choice("--kl-weighting", a.kl_weighting, inference::kl_weighting_from_string))
       .patience(a.patience)
@@ -216,6 +219,10 @@ void add_train_command(CLI::App& app) {
   c->add_option("--epochs", args->epochs, "Training epochs")->capture_default_str();
   c->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
   c->add_option("--lr", args->lr, "Adam learning rate")->capture_default_str();
+  c->add_option("--lr-schedule", args->lr_schedule, "constant | cosine (annealed to zero over the epochs)")
+      ->capture_default_str();
+  c->add_flag("--autograd", args->autograd,
+              "Train with LibTorch autograd even where the hand-written (fused) training step applies");
   c->add_option("--weight-decay", args->weight_decay, "L2 penalty (mcdropout, deterministic)")->capture_default_str();
   c->add_option("--prior", args->prior, "Weight prior (bbb): gaussian | mixture")->capture_default_str();
   c->add_option("--prior-sigma", args->prior_sigma, "Gaussian prior standard deviation")->capture_default_str();

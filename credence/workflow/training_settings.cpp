@@ -9,6 +9,8 @@ nlohmann::json training_settings(const inference::TrainOptions& t, double valida
       {"epochs", t.epochs()},
       {"batch_size", t.batch_size()},
       {"learning_rate", t.learning_rate()},
+      {"learning_rate_schedule", inference::to_string(t.learning_rate_schedule())},
+      {"training_step", t.fused() ? "fused where supported" : "autograd"},
       {"weight_decay", t.weight_decay()},
       {"kl_weighting", inference::to_string(t.kl_weighting())},
       {"patience", t.patience()},

@@ -69,3 +69,22 @@ TEST(BenchUci, EnsembleSmokeRun) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("--method"), std::string::npos) << bad.err;
 }
+
+TEST(BenchUci, EpochListJoinsTheHyperParameterGrid) {
+  const std::string folder = std::string(CREDENCE_SHARED_DATA) + "/uci/yacht";
+  if (!std::filesystem::exists(folder + "/data.txt")) GTEST_SKIP() << "shared data not found at " << folder;
+  TemporaryDirectory dir;
+  auto r = run_cli("bench uci --dataset " + folder + " --method deterministic --splits 1 --epochs 2,30 --lr 0.01 " +
+                   "--lr-schedule cosine --quiet --out " + dir.path("g.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto csv = read_text(dir.path("g.csv"));
+  const auto row = csv.substr(csv.find('\n') + 1);
+  // Two epochs cannot fit yacht; the validation rows pick 30, named in the chosen column.
+  EXPECT_NE(row.find(",epochs=30,weight_decay="), std::string::npos) << row;
+  for (const std::string bad : {"--epochs 10,abc", "--epochs -5", "--lr-schedule step"}) {
+    auto b = run_cli("bench uci --dataset " + folder + " --splits 1 --quiet " + bad + " --out " + dir.path("b.csv"));
+    EXPECT_NE(b.exit_code, 0) << bad;
+    EXPECT_NE(b.err.find(bad.substr(0, bad.find(' '))), std::string::npos) << bad << ": " << b.err;
+    EXPECT_FALSE(file_exists(dir.path("b.csv"))) << bad;
+  }
+}

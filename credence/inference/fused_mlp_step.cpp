@@ -45,22 +45,21 @@ inline void adam_element(float& parameter, float gradient, float& first, float& 
 }
 
 // The loss gradient of one posterior weight w = mu + softplus(rho) eps from the data term's
-// gradients with respect to mu and sigma^2 and the closed-form Gaussian KL scaled by kl_scale:
-// dKL/dmu = mu / s_p^2, dKL/dsigma = sigma / s_p^2 - 1 / sigma, dsigma/drho = sigmoid(rho).
-// (Two out-parameters rather than a returned pair: GCC does not vectorise loops over the pair.)
-inline void posterior_gradient(float mu, float sigma, float sigmoid_rho, float grad_mu_data, float grad_variance_data,
-                               float kl_scale, float inverse_prior_variance, float& grad_mu, float& grad_rho) {
-  const float grad_sigma = 2.0f * sigma * grad_variance_data + kl_scale * (sigma * inverse_prior_variance - 1.0f / sigma);
-  grad_mu = grad_mu_data + kl_scale * mu * inverse_prior_variance;
-  grad_rho = grad_sigma * sigmoid_rho;
-}
-
-// The same with the KL's gradients given per weight (the scale-mixture prior's Monte Carlo estimate).
+// gradients with respect to mu and sigma^2 and the KL's gradients with respect to mu and sigma,
+// scaled by kl_scale; dsigma/drho = sigmoid(rho). (Out-parameters rather than a returned pair:
+// GCC does not vectorise loops over the pair.)
 inline void posterior_gradient_given_kl(float sigma, float sigmoid_rho, float grad_mu_data, float grad_variance_data,
                                         float kl_grad_mu, float kl_grad_sigma, float kl_scale, float& grad_mu,
                                         float& grad_rho) {
   grad_mu = grad_mu_data + kl_scale * kl_grad_mu;
   grad_rho = (2.0f * sigma * grad_variance_data + kl_scale * kl_grad_sigma) * sigmoid_rho;
+}
+
+// The same with the closed-form Gaussian KL: dKL/dmu = mu / s_p^2, dKL/dsigma = sigma / s_p^2 - 1 / sigma.
+inline void posterior_gradient(float mu, float sigma, float sigmoid_rho, float grad_mu_data, float grad_variance_data,
+                               float kl_scale, float inverse_prior_variance, float& grad_mu, float& grad_rho) {
+  posterior_gradient_given_kl(sigma, sigmoid_rho, grad_mu_data, grad_variance_data, mu * inverse_prior_variance,
+                              sigma * inverse_prior_variance - 1.0f / sigma, kl_scale, grad_mu, grad_rho);
 }
 
 template <typename Body>

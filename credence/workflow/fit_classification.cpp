@@ -106,10 +106,10 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
     net->reset_parameters();
     net->to(device);
 
+    // Categorical training goes through train_classifier (which may use the fused step); only
+    // noisy logits need an element-wise likelihood for the autograd step.
     inference::NegativeLogLikelihood nll;
-    if (options.likelihood() == inference::ClassLikelihood::categorical) {
-      nll = inference::categorical_negative_log_likelihood;
-    } else {
+    if (options.likelihood() == inference::ClassLikelihood::noisy_logits) {
       const int64_t noise_samples = options.noise_samples();
       nll = [noise_samples, generator](const at::Tensor& outputs, const at::Tensor& targets) {
         return inference::noisy_logit_negative_log_likelihood(outputs, targets, noise_samples, generator);

@@ -2,12 +2,17 @@
 // through ATen; element-wise work over the weights is done in single passes written here.
 #include "credence/inference/fused_mlp_step.h"
 
+#include "credence/core/normal_noise.h"
 #include "credence/core/vector_math.h"
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 namespace credence::inference {
 
@@ -18,8 +23,6 @@ constexpr double kHalfLogTwoPi = 0.91893853320467274178;
 constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kAdamEpsilon = 1e-8;
 // Element-wise passes longer than this are split across the intra-op threads.
 constexpr int64_t kParallelGrain = 32768;
-// Below this many weights plain loops sum faster than ATen's separately dispatched reductions.
-constexpr int64_t kScalarPassLimit = 2048;
 
 struct AdamCoefficients {
   float beta1, one_minus_beta1, beta2, one_minus_beta2, step_size, inverse_sqrt_bias_correction2, epsilon;
@@ -42,6 +45,22 @@ inline void adam_element(float& parameter, float gradient, float& first, float& 
   first = c.beta1 * first + c.one_minus_beta1 * gradient;
   second = c.beta2 * second + c.one_minus_beta2 * gradient * gradient;
   parameter -= c.step_size * first / (std::sqrt(second) * c.inverse_sqrt_bias_correction2 + c.epsilon);
+}
+
+// Adam updates of a posterior weight's mean and rho together, with one division for both
+// denominators: 1 / (d1 d2) times d2 and d1. (Each denominator is at least epsilon, so the product
+// stays far from underflow; the result differs from two divisions by a rounding or two.)
+inline void adam_pair(float& mu, float grad_mu, float& mu_first, float& mu_second, float& rho, float grad_rho,
+                      float& rho_first, float& rho_second, const AdamCoefficients& c) {
+  mu_first = c.beta1 * mu_first + c.one_minus_beta1 * grad_mu;
+  mu_second = c.beta2 * mu_second + c.one_minus_beta2 * grad_mu * grad_mu;
+  rho_first = c.beta1 * rho_first + c.one_minus_beta1 * grad_rho;
+  rho_second = c.beta2 * rho_second + c.one_minus_beta2 * grad_rho * grad_rho;
+  const float mu_denominator = std::sqrt(mu_second) * c.inverse_sqrt_bias_correction2 + c.epsilon;
+  const float rho_denominator = std::sqrt(rho_second) * c.inverse_sqrt_bias_correction2 + c.epsilon;
+  const float reciprocal = c.step_size / (mu_denominator * rho_denominator);
+  mu -= mu_first * (rho_denominator * reciprocal);
+  rho -= rho_first * (mu_denominator * reciprocal);
 }
 
 // The loss gradient of one posterior weight w = mu + softplus(rho) eps from the data term's
@@ -73,62 +92,105 @@ void for_each_element(int64_t n, const Body& body) {
 
 float* data(const at::Tensor& t) { return t.data_ptr<float>(); }
 
-// The hot loops are compiled for the x86-64 levels v4 (AVX-512), v3 (AVX2 with FMA) and the default,
-// and picked at load time: Debian's default target (SSE2, no FMA) would process 4 floats at a time
-// where the machine may take 8 or 16, and the polynomials below are chains of multiply-adds.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CREDENCE_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CREDENCE_VECTOR_CLONES
-#endif
+// The sums the KL needs over one posterior parameter: log sigma, sigma^2 and mu^2.
+constexpr int kSumLogSigma = 0, kSumVariance = 1, kSumMuSquared = 2;
+using ScaleSums = std::array<double, 3>;
 
-// sigma = softplus(rho), sigma^2, sigmoid(rho) and log sigma in one pass. (ATen 1.13's softplus
-// alone, not vectorised, cost as much as a layer's forward product.)
+// The pass over a posterior's weights that writes sigma = softplus(rho), sigma^2 and sigmoid(rho)
+// also sums what the KL needs, in blocks of kScaleBlock elements: each block sums in kLanes
+// independent float lanes (so the loop vectorises without reassociating a float sum), and the
+// blocks' sums are added in double, in block order, whatever the number of threads. The sum of
+// log sigma takes one logarithm per kLogRun elements of a lane: sigma = m 2^e with m in [1, 2), so
+// the lane keeps the product of the mantissas (below 2^kLogRun) and the sum of the exponents.
+// (ATen 1.13's softplus alone, not vectorised, cost as much as a layer's forward product; a pass
+// per quantity, with fresh tensors each step, cost as much again.)
+constexpr int64_t kScaleBlock = 4096;
+constexpr int kLanes = 8;
+constexpr int kLogRun = 16;
+
 CREDENCE_VECTOR_CLONES
-void posterior_scales_range(const float* __restrict rho, float* __restrict sigma, float* __restrict variance,
-                            float* __restrict sigmoid, float* __restrict log_sigma, int64_t begin, int64_t end) {
-  for (int64_t i = begin; i < end; ++i) {
-    core::vector_math::softplus_and_sigmoid(rho[i], sigma[i], sigmoid[i]);
-    variance[i] = sigma[i] * sigma[i];
-    log_sigma[i] = core::vector_math::log_positive(sigma[i]);
+void posterior_scales_block(const float* __restrict mu, const float* __restrict rho, float* __restrict sigma,
+                            float* __restrict variance, float* __restrict sigmoid, int64_t begin, int64_t end,
+                            double* __restrict sums) {
+  namespace vm = core::vector_math;
+  float log_sigma_lanes[kLanes] = {}, variance_lanes[kLanes] = {}, mu_squared_lanes[kLanes] = {};
+  float mantissa_product[kLanes];
+  std::int32_t exponent_sum[kLanes];
+  auto element = [&](int64_t i, int k) CREDENCE_INLINE {
+    float s, g;
+    vm::softplus_and_sigmoid(rho[i], s, g);
+    sigma[i] = s;
+    sigmoid[i] = g;
+    variance[i] = s * s;
+    variance_lanes[k] += s * s;
+    mu_squared_lanes[k] += mu[i] * mu[i];
+    const std::uint32_t bits = vm::to_bits(s);
+    mantissa_product[k] *= vm::from_bits((bits & 0x007fffffu) | 0x3f800000u);
+    exponent_sum[k] += static_cast<std::int32_t>(bits >> 23) - 127;
+  };
+  auto start_run = [&]() CREDENCE_INLINE {
+    for (int k = 0; k < kLanes; ++k) mantissa_product[k] = 1.0f, exponent_sum[k] = 0;
+  };
+  auto end_run = [&]() CREDENCE_INLINE {
+    for (int k = 0; k < kLanes; ++k) {
+      log_sigma_lanes[k] += vm::log_positive(mantissa_product[k]) + static_cast<float>(exponent_sum[k]) * 0.693147180559945309f;
+    }
+  };
+  int64_t i = begin;
+  start_run();
+  while (i + kLanes * kLogRun <= end) {
+    for (int run = 0; run < kLogRun; ++run, i += kLanes) {
+      for (int k = 0; k < kLanes; ++k) element(i + k, k);
+    }
+    end_run();
+    start_run();
+  }
+  for (int k = 0; i < end; ++i, k = (k + 1) % kLanes) element(i, k);  // fewer than kLanes * kLogRun left
+  end_run();
+  for (int k = 0; k < kLanes; ++k) {
+    sums[kSumLogSigma] += log_sigma_lanes[k];
+    sums[kSumVariance] += variance_lanes[k];
+    sums[kSumMuSquared] += mu_squared_lanes[k];
   }
 }
 
-// sigma = softplus(rho), sigma^2 and sigmoid(rho) of one parameter tensor, and the sums the KL needs.
-struct PosteriorScales {
-  at::Tensor sigma, variance, sigmoid;
-  double sum_log_sigma = 0.0, sum_variance = 0.0, sum_mu_squared = 0.0;
-};
-
-PosteriorScales posterior_scales(const at::Tensor& mu, const at::Tensor& rho) {
-  PosteriorScales s;
-  const int64_t n = rho.numel();
-  s.sigma = at::empty_like(rho);
-  s.variance = at::empty_like(rho);
-  s.sigmoid = at::empty_like(rho);
-  auto log_sigma = at::empty_like(rho);
-  const float* r = data(rho);
-  float *sigma = data(s.sigma), *variance = data(s.variance), *sigmoid = data(s.sigmoid), *log = data(log_sigma);
-  for_each_element(n, [&](int64_t begin, int64_t end) { posterior_scales_range(r, sigma, variance, sigmoid, log, begin, end); });
-  if (n > kScalarPassLimit) {
-    s.sum_log_sigma = log_sigma.sum().item<double>();
-    s.sum_variance = s.variance.sum().item<double>();
-    auto flat_mu = mu.reshape({-1});
-    s.sum_mu_squared = at::dot(flat_mu, flat_mu).item<double>();
-    return s;
+// Runs block(begin, end, sums) over the blocks of n elements, across the intra-op threads when n
+// is large, and returns the sums of all blocks.
+template <typename Block>
+ScaleSums over_scale_blocks(int64_t n, const Block& block) {
+  const int64_t blocks = (n + kScaleBlock - 1) / kScaleBlock;
+  std::vector<ScaleSums> block_sums(static_cast<size_t>(blocks), ScaleSums{});
+  auto run = [&](int64_t first_block, int64_t last_block) {
+    for (int64_t b = first_block; b < last_block; ++b) {
+      block(b * kScaleBlock, std::min(n, (b + 1) * kScaleBlock), block_sums[static_cast<size_t>(b)].data());
+    }
+  };
+  if (n <= kParallelGrain) {
+    run(0, blocks);
+  } else {
+    at::parallel_for(0, blocks, kParallelGrain / kScaleBlock, run);
   }
-  const float* m = data(mu);
-  for (int64_t i = 0; i < n; ++i) {
-    s.sum_log_sigma += log[i];
-    s.sum_variance += variance[i];
-    s.sum_mu_squared += static_cast<double>(m[i]) * m[i];
+  ScaleSums sums{};
+  for (const auto& b : block_sums) {
+    for (int q = 0; q < 3; ++q) sums[q] += b[q];
   }
-  return s;
+  return sums;
 }
 
-double closed_form_kl(const PosteriorScales& s, int64_t n, double prior_variance) {
-  return static_cast<double>(n) * (0.5 * std::log(prior_variance) - 0.5) - s.sum_log_sigma +
-         (s.sum_variance + s.sum_mu_squared) / (2.0 * prior_variance);
+// Fills one posterior parameter's sigma, sigma^2 and sigmoid buffers from its rho and returns the
+// KL's sums.
+ScaleSums posterior_scales(const at::Tensor& mu, const at::Tensor& rho, const at::Tensor& sigma,
+                           const at::Tensor& variance, const at::Tensor& sigmoid) {
+  const float *m = data(mu), *r = data(rho);
+  float *s = data(sigma), *v = data(variance), *g = data(sigmoid);
+  return over_scale_blocks(rho.numel(), [&](int64_t begin, int64_t end, double* sums) {
+    posterior_scales_block(m, r, s, v, g, begin, end, sums);
+  });
+}
+
+double closed_form_kl(const ScaleSums& s, int64_t n, double prior_variance) {
+  return static_cast<double>(n) * (0.5 * std::log(prior_variance) - 0.5) - s[kSumLogSigma] +
+         (s[kSumVariance] + s[kSumMuSquared]) / (2.0 * prior_variance);
 }
 
 CREDENCE_VECTOR_CLONES
@@ -183,8 +245,8 @@ void posterior_adam_range(float* __restrict mu, float* __restrict rho, const flo
     float g_mu, g_rho;
     posterior_gradient(mu[i], sigma[i], sigmoid[i], grad_mu[i], grad_variance[i], kl_scale, inverse_prior_variance, g_mu,
                        g_rho);
-    adam_element(mu[i], g_mu + weight_decay * mu[i], mu_first[i], mu_second[i], c);
-    adam_element(rho[i], g_rho + weight_decay * rho[i], rho_first[i], rho_second[i], c);
+    adam_pair(mu[i], g_mu + weight_decay * mu[i], mu_first[i], mu_second[i], rho[i], g_rho + weight_decay * rho[i],
+              rho_first[i], rho_second[i], c);
   }
 }
 
@@ -199,9 +261,35 @@ void posterior_adam_range_given_kl(float* __restrict mu, float* __restrict rho, 
     float g_mu, g_rho;
     posterior_gradient_given_kl(sigma[i], sigmoid[i], grad_mu[i], grad_variance[i], kl_grad_mu[i], kl_grad_sigma[i],
                                 kl_scale, g_mu, g_rho);
-    adam_element(mu[i], g_mu + weight_decay * mu[i], mu_first[i], mu_second[i], c);
-    adam_element(rho[i], g_rho + weight_decay * rho[i], rho_first[i], rho_second[i], c);
+    adam_pair(mu[i], g_mu + weight_decay * mu[i], mu_first[i], mu_second[i], rho[i], g_rho + weight_decay * rho[i],
+              rho_first[i], rho_second[i], c);
   }
+}
+
+// z = mean + sqrt(variance + floor) eps in place of the mean, keeping the standard deviation.
+CREDENCE_VECTOR_CLONES
+void sample_pre_activations(float* __restrict z, float* __restrict stddev, const float* __restrict variance,
+                            const float* __restrict eps, int64_t n) {
+  const float floor = static_cast<float>(nn::kPreActivationVarianceFloor);
+  for (int64_t i = 0; i < n; ++i) {
+    stddev[i] = std::sqrt(variance[i] + floor);
+    z[i] += stddev[i] * eps[i];
+  }
+}
+
+// z = mean + sqrt(variance) eps, so d loss / d variance = g eps / (2 sqrt(variance)).
+CREDENCE_VECTOR_CLONES
+void variance_gradient(float* __restrict grad_variance, const float* __restrict g, const float* __restrict eps,
+                       const float* __restrict stddev, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) grad_variance[i] = g[i] * eps[i] / (2.0f * stddev[i]);
+}
+
+// The variance path of the input gradient: variance = input^2 sigma^2, so d/d input adds
+// 2 input (grad_variance sigma^2).
+CREDENCE_VECTOR_CLONES
+void add_variance_path(float* __restrict grad_input, const float* __restrict input,
+                       const float* __restrict through_variance, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) grad_input[i] += 2.0f * input[i] * through_variance[i];
 }
 
 }  // namespace
@@ -244,6 +332,12 @@ FusedMlpStep::FusedMlpStep(nn::Mlp net, GaussianLikelihood likelihood, FusedLoss
       layer.bias_rho = b->bias_rho;
       layer.weight_rho_moments = zeros(layer.weight_rho);
       layer.bias_rho_moments = zeros(layer.bias_rho);
+      layer.weight_sigma = at::empty_like(layer.weight_rho);
+      layer.weight_variance = at::empty_like(layer.weight_rho);
+      layer.weight_sigmoid = at::empty_like(layer.weight_rho);
+      layer.bias_sigma = at::empty_like(layer.bias_rho);
+      layer.bias_variance = at::empty_like(layer.bias_rho);
+      layer.bias_sigmoid = at::empty_like(layer.bias_rho);
       layer.prior = b->options.prior();
     } else {
       layer.weight = net_->linear_layers[l]->weight;
@@ -274,17 +368,9 @@ void FusedMlpStep::forward(const at::Tensor& x) {
       layer.input_squared = layer.input * layer.input;
       auto mean = at::addmm(layer.bias, layer.input, layer.weight.t());
       auto variance = at::addmm(layer.bias_variance, layer.input_squared, layer.weight_variance.t());
-      layer.noise = at::randn(mean.sizes(), generator_, mean.options());
+      layer.noise = core::standard_normal(mean.sizes(), generator_);
       layer.stddev = at::empty_like(mean);
-      float* __restrict z = data(mean);
-      float* __restrict s = data(layer.stddev);
-      const float* __restrict v = data(variance);
-      const float* __restrict e = data(layer.noise);
-      const float floor = static_cast<float>(nn::kPreActivationVarianceFloor);
-      for (int64_t i = 0, n = mean.numel(); i < n; ++i) {
-        s[i] = std::sqrt(v[i] + floor);
-        z[i] += s[i] * e[i];
-      }
+      sample_pre_activations(data(mean), data(layer.stddev), data(variance), data(layer.noise), mean.numel());
       layer.pre_activation = mean;
     }
     if (l + 1 < layers_.size()) {
@@ -361,25 +447,16 @@ void FusedMlpStep::backward(at::Tensor g) {
     layer.grad_bias = g.sum(0);
     at::Tensor grad_variance;
     if (layer.bayesian) {
-      // z = mean + sqrt(variance) eps, so d loss / d variance = g eps / (2 sqrt(variance)).
       grad_variance = at::empty_like(g);
-      float* __restrict dv = data(grad_variance);
-      const float* __restrict gz = data(g);
-      const float* __restrict e = data(layer.noise);
-      const float* __restrict s = data(layer.stddev);
-      for (int64_t i = 0, n = g.numel(); i < n; ++i) dv[i] = gz[i] * e[i] / (2.0f * s[i]);
+      variance_gradient(data(grad_variance), data(g), data(layer.noise), data(layer.stddev), g.numel());
       layer.grad_weight_variance = at::mm(grad_variance.t(), layer.input_squared);
       layer.grad_bias_variance = grad_variance.sum(0);
     }
     if (l == 0) break;
     at::Tensor grad_input = at::mm(g, layer.weight);
     if (layer.bayesian) {
-      // The variance path: variance = input^2 sigma^2, so d/d input = 2 input (grad_variance sigma^2).
       auto through_variance = at::mm(grad_variance, layer.weight_variance);
-      float* __restrict gi = data(grad_input);
-      const float* __restrict a = data(layer.input);
-      const float* __restrict tv = data(through_variance);
-      for (int64_t i = 0, n = grad_input.numel(); i < n; ++i) gi[i] += 2.0f * a[i] * tv[i];
+      add_variance_path(data(grad_input), data(layer.input), data(through_variance), grad_input.numel());
     }
     if (layer.mask.defined()) grad_input.mul_(layer.mask);
     // Through the previous layer's activation.
@@ -405,10 +482,9 @@ StepValues FusedMlpStep::evaluate(const at::Tensor& x, const at::Tensor& y, doub
   double kl = 0.0;
   for (auto& layer : layers_) {
     if (!layer.bayesian) continue;
-    auto w = posterior_scales(layer.weight, layer.weight_rho);
-    auto b = posterior_scales(layer.bias, layer.bias_rho);
-    layer.weight_sigma = w.sigma, layer.weight_variance = w.variance, layer.weight_sigmoid = w.sigmoid;
-    layer.bias_sigma = b.sigma, layer.bias_variance = b.variance, layer.bias_sigmoid = b.sigmoid;
+    const auto w = posterior_scales(layer.weight, layer.weight_rho, layer.weight_sigma, layer.weight_variance,
+                                    layer.weight_sigmoid);
+    const auto b = posterior_scales(layer.bias, layer.bias_rho, layer.bias_sigma, layer.bias_variance, layer.bias_sigmoid);
     if (layer.prior.kind() == core::PriorKind::gaussian) {
       const double prior_variance = layer.prior.sigma() * layer.prior.sigma();
       kl += closed_form_kl(w, layer.weight.numel(), prior_variance) + closed_form_kl(b, layer.bias.numel(), prior_variance);
@@ -417,8 +493,8 @@ StepValues FusedMlpStep::evaluate(const at::Tensor& x, const at::Tensor& y, doub
     // A fresh weight sample for the KL alone, as BayesLinear does under local reparameterization.
     layer.weight_kl_noise = at::randn(layer.weight.sizes(), generator_, layer.weight.options());
     layer.bias_kl_noise = at::randn(layer.bias.sizes(), generator_, layer.bias.options());
-    auto weight_kl = mixture_kl(layer.weight, w.sigma, w.sum_log_sigma, layer.weight_kl_noise, layer.prior);
-    auto bias_kl = mixture_kl(layer.bias, b.sigma, b.sum_log_sigma, layer.bias_kl_noise, layer.prior);
+    auto weight_kl = mixture_kl(layer.weight, layer.weight_sigma, w[kSumLogSigma], layer.weight_kl_noise, layer.prior);
+    auto bias_kl = mixture_kl(layer.bias, layer.bias_sigma, b[kSumLogSigma], layer.bias_kl_noise, layer.prior);
     kl += weight_kl.value + bias_kl.value;
     layer.weight_kl_grad_mu = weight_kl.grad_mu, layer.weight_kl_grad_sigma = weight_kl.grad_sigma;
     layer.bias_kl_grad_mu = bias_kl.grad_mu, layer.bias_kl_grad_sigma = bias_kl.grad_sigma;

@@ -56,9 +56,10 @@ class FusedMlpStep final : public MinibatchStep {
     at::Tensor weight_rho, bias_rho;    // bbb
     core::PriorOptions prior;           // bbb
     AdamMoments weight_moments, bias_moments, weight_rho_moments, bias_rho_moments;
+    // bbb: sigma, sigma^2 and sigmoid(rho) of the current step, rewritten in place each step.
+    at::Tensor weight_sigma, bias_sigma, weight_variance, bias_variance, weight_sigmoid, bias_sigmoid;
     // Per step.
     at::Tensor mask, input, input_squared, pre_activation, output, noise, stddev;
-    at::Tensor weight_sigma, bias_sigma, weight_variance, bias_variance, weight_sigmoid, bias_sigmoid;
     at::Tensor grad_weight, grad_bias, grad_weight_variance, grad_bias_variance;
     // Scale-mixture prior: the KL sample's noise and the KL's gradients per weight.
     at::Tensor weight_kl_noise, bias_kl_noise, weight_kl_grad_mu, weight_kl_grad_sigma, bias_kl_grad_mu, bias_kl_grad_sigma;

@@ -8,6 +8,7 @@
 #include "credence/inference/kl_weighting.h"
 #include "credence/io/regression_model.h"
 #include "credence/io/classification_model.h"
+#include "credence/predict/temperature_scaling.h"
 #include "credence/workflow/fit_classification.h"
 #include "credence/workflow/fit_regression.h"
 
@@ -179,9 +180,15 @@ void run_train_classification(const TrainArguments& a) {
               << ") on " << data.inputs.size(0) << " rows x " << data.inputs.size(1) << " inputs, "
               << data.class_names.size() << " classes, in " << seconds << " s";
     if (a.temperature_scaling) {
-      std::cerr << "; temperature " << fit.model.head.temperature << " (validation NLL "
-                << fit.model.validation_nll_before_temperature << " -> " << fit.model.validation_nll_after_temperature
-                << ")";
+      const auto& m = fit.model;
+      if (m.head.temperature != 1.0 || m.fitted_temperature == 1.0) {
+        std::cerr << "; temperature " << m.head.temperature << " (validation NLL " << m.validation_nll_before_temperature
+                  << " -> " << m.validation_nll_after_temperature << ")";
+      } else {
+        std::cerr << "; temperature 1: the fitted " << m.fitted_temperature
+                  << " lowered the validation NLL by less than " << predict::kTemperatureEvidence
+                  << " standard errors, so it is not applied (validation NLL " << m.validation_nll_before_temperature << ")";
+      }
     }
     std::cerr << "; model written to " << a.out << "\n";
   }

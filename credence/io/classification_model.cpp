@@ -37,6 +37,7 @@ Archive to_archive(const ClassificationModel& model) {
       {"temperature", model.head.temperature},
       {"validation_nll_before_temperature", model.validation_nll_before_temperature},
       {"validation_nll_after_temperature", model.validation_nll_after_temperature},
+      {"fitted_temperature", model.fitted_temperature},
       {"input", {{"kind", model.input.kind}, {"rows", model.input.image_rows}, {"cols", model.input.image_cols},
                  {"features", model.input.features}}},
       {"classes", model.class_names},
@@ -71,6 +72,8 @@ ClassificationModel classification_model_from_archive(const Archive& archive) {
     model.head.temperature = metadata.at("temperature").get<double>();
     model.validation_nll_before_temperature = metadata.at("validation_nll_before_temperature").get<double>();
     model.validation_nll_after_temperature = metadata.at("validation_nll_after_temperature").get<double>();
+    // Files written before the fit could be declined have no fitted_temperature: it was the one applied.
+    model.fitted_temperature = metadata.value("fitted_temperature", model.head.temperature);
     const auto& input = metadata.at("input");
     model.input.kind = input.at("kind").get<std::string>();
     model.input.image_rows = input.at("rows").get<int64_t>();

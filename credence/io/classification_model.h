@@ -31,8 +31,11 @@ struct ClassificationModel {
   std::vector<std::string> class_names;
   std::string target_name;
   std::uint64_t seed = 0;
-  // Temperature scaling's validation NLL before and after (equal when none was fitted).
+  // Temperature scaling's validation NLL before and after (equal when none was fitted or the fit
+  // was not applied), and the temperature that minimised it, applied or not (head.temperature is
+  // the one applied; see predict::fit_temperature).
   double validation_nll_before_temperature = 0.0, validation_nll_after_temperature = 0.0;
+  double fitted_temperature = 1.0;
   std::string training_json = "{}";  // the training settings, kept verbatim
 
   int64_t classes() const { return static_cast<int64_t>(class_names.size()); }

@@ -6,7 +6,7 @@
 
 namespace credence::predict {
 
-double tempered_negative_log_likelihood(const at::Tensor& logit_samples, const at::Tensor& labels, double temperature) {
+at::Tensor tempered_negative_log_likelihoods(const at::Tensor& logit_samples, const at::Tensor& labels, double temperature) {
   if (logit_samples.dim() != 3 || labels.dim() != 1 || logit_samples.size(1) != labels.size(0)) {
     throw std::invalid_argument("temperature scaling: expected logits [samples, rows, classes] and labels [rows]");
   }
@@ -17,8 +17,11 @@ double tempered_negative_log_likelihood(const at::Tensor& logit_samples, const a
   const int64_t samples = logits.size(0);
   auto index = labels.view({1, -1, 1}).expand({samples, labels.size(0), 1});
   auto log_p = at::log_softmax(logits / temperature, 2).gather(2, index).squeeze(2);  // [S, N]
-  auto log_mean = at::logsumexp(log_p, 0) - std::log(static_cast<double>(samples));
-  return -log_mean.mean().item<double>();
+  return std::log(static_cast<double>(samples)) - at::logsumexp(log_p, 0);
+}
+
+double tempered_negative_log_likelihood(const at::Tensor& logit_samples, const at::Tensor& labels, double temperature) {
+  return tempered_negative_log_likelihoods(logit_samples, labels, temperature).mean().item<double>();
 }
 
 TemperatureFit fit_temperature(const at::Tensor& logit_samples, const at::Tensor& labels) {
@@ -45,13 +48,21 @@ TemperatureFit fit_temperature(const at::Tensor& logit_samples, const at::Tensor
     }
   }
   const double log_t = 0.5 * (a + b);
-  const double nll = f(log_t);
-  if (std::isfinite(nll) && nll < fit.nll_before) {
-    fit.temperature = std::exp(log_t);
-    fit.nll_after = nll;
-  } else {
-    fit.temperature = 1.0;
-    fit.nll_after = fit.nll_before;
+  fit.fitted_temperature = std::exp(log_t);
+  fit.nll_after = fit.nll_before;
+  // The paired per-row differences at T = 1 and at the minimiser: their mean is the gain, and
+  // their spread says how much of it another set of rows would keep.
+  const auto difference = tempered_negative_log_likelihoods(logit_samples, labels, 1.0) -
+                          tempered_negative_log_likelihoods(logit_samples, labels, fit.fitted_temperature);
+  const int64_t rows = difference.size(0);
+  fit.improvement = difference.mean().item<double>();
+  fit.improvement_standard_error =
+      rows > 1 ? difference.std(/*unbiased=*/true).item<double>() / std::sqrt(static_cast<double>(rows)) : 0.0;
+  if (std::isfinite(fit.improvement) && fit.improvement > kTemperatureEvidence * fit.improvement_standard_error &&
+      fit.improvement > 0.0) {
+    fit.kept = true;
+    fit.temperature = fit.fitted_temperature;
+    fit.nll_after = fit.nll_before - fit.improvement;
   }
   return fit;
 }

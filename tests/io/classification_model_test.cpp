@@ -47,6 +47,7 @@ TEST(ClassificationModel, EnsembleRoundTripPredictsIdentically) {
   EXPECT_EQ(loaded.input.features, layout.features);
   EXPECT_EQ(loaded.target_name, "colour");
   EXPECT_DOUBLE_EQ(loaded.head.temperature, fit.model.head.temperature);
+  EXPECT_DOUBLE_EQ(loaded.fitted_temperature, fit.model.fitted_temperature);
   ASSERT_EQ(loaded.members.size(), 3u);
 
   auto [x_test, y_test] = blobs(200, 2);

@@ -65,19 +65,43 @@ TEST(TemperatureScaling, RecoversTheTemperatureThatGeneratedTheLabels) {
   auto z = 4.0 * at::randn({n, 4}, gen, at::kDouble);
   auto labels = at::multinomial(at::softmax(z / 2.5, 1), 1, true, gen).squeeze(1);
   auto fit = predict::fit_temperature(z.unsqueeze(0), labels);
+  EXPECT_TRUE(fit.kept);
   EXPECT_NEAR(fit.temperature, 2.5, 0.1);
+  EXPECT_EQ(fit.temperature, fit.fitted_temperature);
   EXPECT_LT(fit.nll_after, fit.nll_before);
+  EXPECT_GT(fit.improvement, predict::kTemperatureEvidence * fit.improvement_standard_error);
   EXPECT_NEAR(fit.nll_after, predict::tempered_negative_log_likelihood(z.unsqueeze(0), labels, fit.temperature), 1e-12);
 }
 
-TEST(TemperatureScaling, NeverWorseThanOneOnTheFittedLabels) {
-  // Labels drawn from softmax(z) itself: T stays near 1, and the fitted NLL is not above T = 1's.
+TEST(TemperatureScaling, CalibratedLogitsKeepTemperatureOne) {
+  // Labels drawn from softmax(z) itself: the minimiser is near 1 and its gain is within the noise
+  // of these rows, so it is not applied.
   auto gen = core::make_generator(22);
   auto z = at::randn({5000, 3}, gen, at::kDouble);
   auto labels = at::multinomial(at::softmax(z, 1), 1, true, gen).squeeze(1);
   auto fit = predict::fit_temperature(z.unsqueeze(0), labels);
-  EXPECT_NEAR(fit.temperature, 1.0, 0.15);
-  EXPECT_LE(fit.nll_after, fit.nll_before);
+  EXPECT_NEAR(fit.fitted_temperature, 1.0, 0.15);
+  EXPECT_NE(fit.fitted_temperature, 1.0);
+  EXPECT_FALSE(fit.kept);
+  EXPECT_EQ(fit.temperature, 1.0);
+  EXPECT_EQ(fit.nll_after, fit.nll_before);
+  EXPECT_GE(fit.improvement, 0.0);
+  EXPECT_LE(fit.improvement, predict::kTemperatureEvidence * fit.improvement_standard_error);
+}
+
+TEST(TemperatureScaling, GainAndStandardErrorFromThePerRowDifferences) {
+  // Two rows, logits (2, 0) with labels 0 and 1: at T the losses are log(1 + e^{-2/T}) and
+  // log(1 + e^{2/T}); the gain and its standard error follow from their differences by hand.
+  auto logits = at::tensor({2.0, 0.0, 2.0, 0.0}, at::kDouble).view({1, 2, 2});
+  auto labels = at::tensor({0, 1}, at::kLong);
+  auto fit = predict::fit_temperature(logits, labels);
+  const double t = fit.fitted_temperature;
+  auto loss = [](double a) { return std::log1p(std::exp(a)); };
+  const double d0 = loss(-2.0) - loss(-2.0 / t), d1 = loss(2.0) - loss(2.0 / t);
+  EXPECT_GT(t, 1.0);  // one right and one wrong confident answer: softer is better
+  EXPECT_NEAR(fit.improvement, 0.5 * (d0 + d1), 1e-12);
+  EXPECT_NEAR(fit.improvement_standard_error, std::abs(d0 - d1) / std::sqrt(2.0) / std::sqrt(2.0), 1e-12);
+  EXPECT_EQ(fit.kept, fit.improvement > predict::kTemperatureEvidence * fit.improvement_standard_error);
 }
 
 TEST(TemperatureScaling, NegativeLogLikelihoodByHand) {

@@ -23,7 +23,9 @@ struct PruneArguments {
 
 void report(const nn::PruningReport& r, const std::string& out) {
   std::cout << "pruned " << r.removed << " of " << r.total << " weights (signal-to-noise ratio up to " << r.threshold
-            << "); " << r.kept << " remain; model written to " << out << "\n";
+            << "); " << r.kept << " remain (per layer, input first:";
+  for (size_t l = 0; l < r.kept_per_layer.size(); ++l) std::cout << (l ? ", " : " ") << r.kept_per_layer[l];
+  std::cout << "); model written to " << out << "\n";
 }
 
 void run_prune(const PruneArguments& a) {
@@ -46,6 +48,8 @@ void run_prune(const PruneArguments& a) {
       total.removed += r.removed;
       total.kept += r.kept;
       total.threshold = std::max(total.threshold, r.threshold);
+      total.kept_per_layer.resize(r.kept_per_layer.size(), 0);
+      for (size_t l = 0; l < r.kept_per_layer.size(); ++l) total.kept_per_layer[l] += r.kept_per_layer[l];
     }
     io::save_classification_model(a.out, model);
     report(total, a.out);

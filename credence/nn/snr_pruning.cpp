@@ -44,20 +44,34 @@ PruningReport prune_by_signal_to_noise(Mlp& net, double fraction) {
   report.total = all.numel();
   report.removed = static_cast<int64_t>(std::llround(fraction * static_cast<double>(report.total)));
   report.kept = report.total - report.removed;
-  if (report.removed == 0) return report;
+  if (report.removed == 0) {
+    for (const auto& layer : net->bayes_layers) {
+      report.kept_per_layer.push_back(layer->weight_mu.numel() + (layer->options.bias() ? layer->bias_mu.numel() : 0));
+    }
+    return report;
+  }
   // A stable sort breaks ties by position, so exactly `removed` weights go.
   auto order = std::get<1>(at::sort(all, /*stable=*/true, /*dim=*/0, /*descending=*/false));
   auto removed_index = order.slice(0, 0, report.removed);
   report.threshold = all.index_select(0, removed_index).max().item<double>();
   auto mask = at::zeros({report.total}, at::kBool);
   mask.index_fill_(0, removed_index, true);
+  // The same order as bayesian_parameters: each layer's weights, then its biases.
   int64_t offset = 0;
-  for (auto& p : pairs) {
-    const int64_t count = p.mu.numel();
-    auto layer_mask = mask.slice(0, offset, offset + count).view(p.mu.sizes()).to(p.mu.device());
-    p.mu.masked_fill_(layer_mask, 0.0);
-    p.rho.masked_fill_(layer_mask, -std::numeric_limits<double>::infinity());
-    offset += count;
+  for (const auto& layer : net->bayes_layers) {
+    std::vector<ParameterPair> layer_pairs{{layer->weight_mu, layer->weight_rho}};
+    if (layer->options.bias()) layer_pairs.push_back({layer->bias_mu, layer->bias_rho});
+    int64_t kept = 0;
+    for (auto& p : layer_pairs) {
+      const int64_t count = p.mu.numel();
+      auto layer_mask = mask.slice(0, offset, offset + count).view(p.mu.sizes());
+      kept += count - layer_mask.sum().item<int64_t>();
+      layer_mask = layer_mask.to(p.mu.device());
+      p.mu.masked_fill_(layer_mask, 0.0);
+      p.rho.masked_fill_(layer_mask, -std::numeric_limits<double>::infinity());
+      offset += count;
+    }
+    report.kept_per_layer.push_back(kept);
   }
   return report;
 }

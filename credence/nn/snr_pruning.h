@@ -5,6 +5,7 @@
 #include "credence/nn/mlp.h"
 
 #include <cstdint>
+#include <vector>
 
 namespace credence::nn {
 
@@ -13,6 +14,7 @@ struct PruningReport {
   int64_t removed = 0;  // round(fraction * total), exactly
   int64_t kept = 0;
   double threshold = 0.0;  // the largest signal-to-noise ratio removed (0 when nothing is)
+  std::vector<int64_t> kept_per_layer;  // weights and biases kept in each Bayesian layer, input first
 };
 
 // Removes the `fraction` of weights (and biases) with the lowest |mu| / sigma across all layers:

@@ -45,6 +45,16 @@ TEST(SnrPruning, RemovesExactlyTheRequestedFractionWithTheLowestRatios) {
     EXPECT_EQ(report.removed, expected);
     EXPECT_EQ(report.kept, total - expected);
     EXPECT_EQ(nn::count_pruned(net), expected);
+    // Per layer: the weights and biases whose mean is still non-zero (the ratio after pruning is
+    // 0/0 for a removed one).
+    ASSERT_EQ(report.kept_per_layer.size(), 2u);
+    for (size_t l = 0; l < 2; ++l) {
+      const auto& layer = net->bayes_layers[l];
+      const auto kept_here = (at::softplus(layer->weight_rho) > 0).sum().item<int64_t>() +
+                             (at::softplus(layer->bias_rho) > 0).sum().item<int64_t>();
+      EXPECT_EQ(report.kept_per_layer[l], kept_here) << "layer " << l;
+    }
+    EXPECT_EQ(report.kept_per_layer[0] + report.kept_per_layer[1], report.kept);
     if (expected > 0) {
       // Every removed weight had a ratio <= every kept one.
       auto sorted = std::get<0>(before.sort());

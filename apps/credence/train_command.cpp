@@ -181,13 +181,13 @@ void run_train_classification(const TrainArguments& a) {
               << data.class_names.size() << " classes, in " << seconds << " s";
     if (a.temperature_scaling) {
       const auto& m = fit.model;
-      if (m.head.temperature != 1.0 || m.fitted_temperature == 1.0) {
-        std::cerr << "; temperature " << m.head.temperature << " (validation NLL " << m.validation_nll_before_temperature
-                  << " -> " << m.validation_nll_after_temperature << ")";
-      } else {
-        std::cerr << "; temperature 1: the fitted " << m.fitted_temperature
-                  << " lowered the validation NLL by less than " << predict::kTemperatureEvidence
-                  << " standard errors, so it is not applied (validation NLL " << m.validation_nll_before_temperature << ")";
+      const auto& t = fit.temperature;
+      std::cerr << "; temperature " << m.head.temperature << " (validation NLL " << m.validation_nll_before_temperature
+                << " -> " << m.validation_nll_after_temperature << ")";
+      if (!t.kept) {
+        std::cerr << "; the fitted temperature " << t.fitted_temperature << " lowered the validation NLL by only "
+                  << t.improvement << " (standard error " << t.improvement_standard_error << ", fewer than "
+                  << predict::kTemperatureEvidence << "), so it is not applied";
       }
     }
     std::cerr << "; model written to " << a.out << "\n";

@@ -145,6 +145,7 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
     model.validation_nll_before_temperature = temperature.nll_before;
     model.validation_nll_after_temperature = temperature.nll_after;
     model.fitted_temperature = temperature.fitted_temperature;
+    fit.temperature = temperature;
   }
   fit.model = model;
   return fit;

@@ -6,6 +6,7 @@
 #include "credence/inference/trainer.h"
 #include "credence/io/classification_model.h"
 #include "credence/nn/mlp.h"
+#include "credence/predict/temperature_scaling.h"
 
 #include <cstdint>
 #include <string>
@@ -41,6 +42,7 @@ struct ClassificationFitOptions {
 struct ClassificationFit {
   io::ClassificationModel model;
   std::vector<inference::TrainingHistory> histories;  // one per member
+  predict::TemperatureFit temperature;                 // with temperature_scaling
 };
 
 // inputs [n, d] raw; labels [n] int64 in 0..classes-1 with classes = class_names.size().

@@ -188,6 +188,27 @@ TEST(FusedMlpStep, TrainsAsWellAsTheAutogradStep) {
   }
 }
 
+TEST(FusedMlpStep, KlOfLargeLayersMatchesTheClosedForm) {
+  // 300 x 200 weights: many full blocks of the sigma pass (one logarithm per 16 weights of a lane,
+  // from mantissa products), a partial block, and more weights than one thread's share. Rhos
+  // from -12 to +4 give sigmas from 6e-6 to 4, across many binary exponents.
+  auto generator = core::make_generator(5);
+  nn::Mlp net(nn::MlpOptions(300, {200}, 3).method(nn::Method::bbb).prior(core::PriorOptions().sigma(0.5)));
+  net->set_generator(generator);
+  net->reset_parameters();
+  {
+    at::NoGradGuard no_grad;
+    for (auto& layer : net->bayes_layers) {
+      layer->weight_rho.uniform_(-12.0, 4.0, generator);
+      layer->bias_rho.uniform_(-12.0, 4.0, generator);
+    }
+  }
+  const double expected = net->kl().item<double>();
+  inference::FusedMlpStep step(net, nullptr, inference::FusedLoss::categorical, 0.0, generator);
+  const auto values = step.evaluate(at::randn({4, 300}, generator), at::randint(0, 3, {4}, generator, at::kLong), 1.0);
+  EXPECT_NEAR(values.kl, expected, 1e-5 * std::abs(expected));
+}
+
 TEST(FusedMlpStep, NamesWhatItCannotTrain) {
   nn::Mlp flipout(nn::MlpOptions(2, {3}, 1).estimator(nn::Estimator::flipout));
   EXPECT_NE(inference::fused_step_unsupported_reason(flipout).find("estimator"), std::string::npos);

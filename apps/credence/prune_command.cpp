@@ -1,10 +1,14 @@
 // `credence prune`: remove the weights of a bbb classifier or regression network with the lowest
 // signal-to-noise ratio |mu| / sigma, and write the pruned model.
+#include "classification_data.h"
 #include "cli_support.h"
 #include "commands.h"
 
 #include "credence/io/archive.h"
 #include "credence/io/classification_model.h"
+#include "credence/core/rng.h"
+#include "credence/inference/fused_mlp_step.h"
+#include "credence/inference/trainer.h"
 #include "credence/io/regression_model.h"
 #include "credence/nn/snr_pruning.h"
 
@@ -19,7 +23,37 @@ namespace {
 struct PruneArguments {
   std::string model, out;
   double fraction = 0.0;
+  // Retraining of the kept weights after pruning (classifiers).
+  int64_t retrain_epochs = 0;
+  std::string data;
+  double learning_rate = 1e-3;
+  int64_t batch_size = 128;
+  std::uint64_t seed = 0;
+  int threads = 0;
 };
+
+// Trains the kept weights of every member on the training rows of `a.data` for
+// a.retrain_epochs, the removed ones held at zero.
+void retrain(io::ClassificationModel& model, const PruneArguments& a) {
+  auto data = read_training_data(a.data, model.target_name, "");
+  require(data.class_names == model.class_names, "--data",
+          a.data + ": its classes differ from the model's (retraining needs the model's training data)");
+  require(data.inputs.size(1) == model.input_scaler.mean.numel(), "--data",
+          a.data + ": " + std::to_string(data.inputs.size(1)) + " inputs per row; the model takes " +
+              std::to_string(model.input_scaler.mean.numel()));
+  const auto z = model.input_scaler.transform(data.inputs);
+  auto generator = core::make_generator(a.seed);
+  const auto options = inference::TrainOptions()
+                           .epochs(a.retrain_epochs)
+                           .batch_size(a.batch_size)
+                           .learning_rate(a.learning_rate)
+                           .learning_rate_schedule(inference::LearningRateSchedule::cosine);
+  for (auto& member : model.members) {
+    const auto reason = inference::fused_step_unsupported_reason(member);
+    require(reason.empty(), "--retrain-epochs", "this network cannot be retrained after pruning: " + reason);
+    inference::train_classifier(member, z, data.labels, options, generator);
+  }
+}
 
 void report(const nn::PruningReport& r, const std::string& out) {
   std::cout << "pruned " << r.removed << " of " << r.total << " weights (signal-to-noise ratio up to " << r.threshold
@@ -30,6 +64,11 @@ void report(const nn::PruningReport& r, const std::string& out) {
 
 void run_prune(const PruneArguments& a) {
   require(a.fraction >= 0.0 && a.fraction < 1.0, "--fraction", "expected a fraction of weights to remove in [0, 1)");
+  require(a.retrain_epochs >= 0, "--retrain-epochs", "expected a number of epochs >= 0");
+  require(a.retrain_epochs == 0 || !a.data.empty(), "--retrain-epochs", "needs the training data (--data)");
+  require(a.learning_rate > 0.0, "--lr", "expected a positive learning rate");
+  require(a.batch_size > 0, "--batch-size", "expected a positive batch size");
+  apply_threads(a.threads);
   auto archive = io::read_archive(a.model);
   const auto kind = io::archive_kind(archive);
   auto prune = [&](nn::Mlp& net) {
@@ -51,9 +90,14 @@ void run_prune(const PruneArguments& a) {
       total.kept_per_layer.resize(r.kept_per_layer.size(), 0);
       for (size_t l = 0; l < r.kept_per_layer.size(); ++l) total.kept_per_layer[l] += r.kept_per_layer[l];
     }
+    if (a.retrain_epochs > 0) retrain(model, a);
     io::save_classification_model(a.out, model);
     report(total, a.out);
+    if (a.retrain_epochs > 0) {
+      std::cout << "kept weights retrained for " << a.retrain_epochs << " epochs on " << a.data << "\n";
+    }
   } else if (kind == io::kRegressionNetworkKind) {
+    require(a.retrain_epochs == 0, "--retrain-epochs", "retraining after pruning is for classifiers");
     auto model = io::regression_model_from_archive(archive);
     auto r = prune(model.net);
     io::save_regression_model(a.out, model);
@@ -71,6 +115,13 @@ void add_prune_command(CLI::App& app) {
   c->add_option("--model", args->model, "A bbb model file")->required();
   c->add_option("--fraction", args->fraction, "Fraction of the weights to remove, e.g. 0.95")->required();
   c->add_option("--out", args->out, "Where to write the pruned model")->required();
+  c->add_option("--retrain-epochs", args->retrain_epochs,
+                "Classifiers: train the kept weights for this many epochs after pruning (cosine schedule)");
+  c->add_option("--data", args->data, "The training data for --retrain-epochs: idx:DIR (its train-* files) or FILE.csv");
+  c->add_option("--lr", args->learning_rate, "Adam learning rate for --retrain-epochs");
+  c->add_option("--batch-size", args->batch_size, "Minibatch size for --retrain-epochs");
+  c->add_option("--seed", args->seed, "Seed for --retrain-epochs");
+  add_threads_option(c, args->threads);
   c->callback([args] { run_prune(*args); });
 }
 

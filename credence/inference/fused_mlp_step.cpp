@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -339,6 +340,7 @@ FusedMlpStep::FusedMlpStep(nn::Mlp net, GaussianLikelihood likelihood, FusedLoss
       layer.bias_variance = at::empty_like(layer.bias_rho);
       layer.bias_sigmoid = at::empty_like(layer.bias_rho);
       layer.prior = b->options.prior();
+      mark_removed_weights(layer);
     } else {
       layer.weight = net_->linear_layers[l]->weight;
       layer.bias = net_->linear_layers[l]->bias;
@@ -348,6 +350,40 @@ FusedMlpStep::FusedMlpStep(nn::Mlp net, GaussianLikelihood likelihood, FusedLoss
     if (o.method() == nn::Method::mcdropout) layer.dropout = l == 0 ? o.input_dropout() : o.dropout();
     layers_.push_back(layer);
   }
+}
+
+void FusedMlpStep::mark_removed_weights(Layer& layer) {
+  auto removed = [](const at::Tensor& rho) { return at::isinf(rho) & (rho < 0); };
+  const auto weight_removed = removed(layer.weight_rho), bias_removed = removed(layer.bias_rho);
+  const int64_t count = weight_removed.sum().item<int64_t>() + bias_removed.sum().item<int64_t>();
+  if (count == 0) return;
+  layer.weight_removed = weight_removed;
+  layer.bias_removed = bias_removed;
+  // What one removed weight adds to the KL as this step computes it: its sigma is the smallest
+  // softplus gives (rho is clamped at -87), its mean 0. Closed form for a Gaussian prior; the
+  // expectation over the sample's noise for the scale mixture, whose prior density is taken at 0.
+  const auto one = at::full({1}, -std::numeric_limits<float>::infinity(), layer.weight_rho.options());
+  const auto zero = at::zeros({1}, layer.weight_rho.options());
+  const auto sums = posterior_scales(zero, one, at::empty_like(one), at::empty_like(one), at::empty_like(one));
+  double per_weight;
+  if (layer.prior.kind() == core::PriorKind::gaussian) {
+    per_weight = closed_form_kl(sums, 1, layer.prior.sigma() * layer.prior.sigma());
+  } else {
+    const double s1 = layer.prior.sigma1(), s2 = layer.prior.sigma2(), pi = layer.prior.pi();
+    const double wide = std::log(pi) - std::log(s1), narrow = std::log1p(-pi) - std::log(s2);
+    const double log_prior_at_zero = std::max(wide, narrow) + std::log1p(std::exp(-std::abs(wide - narrow)));
+    per_weight = -sums[kSumLogSigma] - 0.5 - log_prior_at_zero;
+  }
+  layer.removed_kl = per_weight * static_cast<double>(count);
+}
+
+void FusedMlpStep::hold_removed_weights(Layer& layer) {
+  if (!layer.weight_removed.defined()) return;
+  const double minus_infinity = -std::numeric_limits<double>::infinity();
+  layer.weight.masked_fill_(layer.weight_removed, 0.0);
+  layer.weight_rho.masked_fill_(layer.weight_removed, minus_infinity);
+  layer.bias.masked_fill_(layer.bias_removed, 0.0);
+  layer.bias_rho.masked_fill_(layer.bias_removed, minus_infinity);
 }
 
 void FusedMlpStep::forward(const at::Tensor& x) {
@@ -487,7 +523,8 @@ StepValues FusedMlpStep::evaluate(const at::Tensor& x, const at::Tensor& y, doub
     const auto b = posterior_scales(layer.bias, layer.bias_rho, layer.bias_sigma, layer.bias_variance, layer.bias_sigmoid);
     if (layer.prior.kind() == core::PriorKind::gaussian) {
       const double prior_variance = layer.prior.sigma() * layer.prior.sigma();
-      kl += closed_form_kl(w, layer.weight.numel(), prior_variance) + closed_form_kl(b, layer.bias.numel(), prior_variance);
+      kl += closed_form_kl(w, layer.weight.numel(), prior_variance) + closed_form_kl(b, layer.bias.numel(), prior_variance) -
+            layer.removed_kl;
       continue;
     }
     // A fresh weight sample for the KL alone, as BayesLinear does under local reparameterization.
@@ -495,7 +532,7 @@ StepValues FusedMlpStep::evaluate(const at::Tensor& x, const at::Tensor& y, doub
     layer.bias_kl_noise = at::randn(layer.bias.sizes(), generator_, layer.bias.options());
     auto weight_kl = mixture_kl(layer.weight, layer.weight_sigma, w[kSumLogSigma], layer.weight_kl_noise, layer.prior);
     auto bias_kl = mixture_kl(layer.bias, layer.bias_sigma, b[kSumLogSigma], layer.bias_kl_noise, layer.prior);
-    kl += weight_kl.value + bias_kl.value;
+    kl += weight_kl.value + bias_kl.value - layer.removed_kl;
     layer.weight_kl_grad_mu = weight_kl.grad_mu, layer.weight_kl_grad_sigma = weight_kl.grad_sigma;
     layer.bias_kl_grad_mu = bias_kl.grad_mu, layer.bias_kl_grad_sigma = bias_kl.grad_sigma;
   }
@@ -539,6 +576,7 @@ void FusedMlpStep::update(double learning_rate) {
       posterior_update(layer, layer.bias, layer.bias_rho, layer.bias_sigma, layer.bias_sigmoid, layer.grad_bias,
                        layer.grad_bias_variance, layer.bias_kl_grad_mu, layer.bias_kl_grad_sigma, layer.bias_moments,
                        layer.bias_rho_moments);
+      hold_removed_weights(layer);
     } else {
       adam_update(layer.weight, layer.grad_weight, layer.weight_moments.first, layer.weight_moments.second, decay, c);
       adam_update(layer.bias, layer.grad_bias, layer.bias_moments.first, layer.bias_moments.second, decay, c);

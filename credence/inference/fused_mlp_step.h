@@ -22,7 +22,9 @@ enum class FusedLoss {
 // Empty when FusedMlpStep can train `net`, else the reason it cannot (for the autograd step).
 // Supported: CPU float32 parameters; deterministic, mcdropout, or bbb with the local
 // reparameterization estimator (Gaussian prior: closed-form KL; scale mixture: Blundell et al.'s
-// one-sample estimate from a weight sample drawn for it).
+// one-sample estimate from a weight sample drawn for it). A bbb network pruned by
+// nn::prune_by_signal_to_noise trains with its removed weights held at zero, and its KL counts
+// the kept weights only (for the scale mixture, up to the noise of the removed weights' samples).
 std::string fused_step_unsupported_reason(const nn::Mlp& net);
 
 class FusedMlpStep final : public MinibatchStep {
@@ -61,10 +63,16 @@ class FusedMlpStep final : public MinibatchStep {
     // Per step.
     at::Tensor mask, input, input_squared, pre_activation, output, noise, stddev;
     at::Tensor grad_weight, grad_bias, grad_weight_variance, grad_bias_variance;
+    // bbb weights removed by pruning (mean 0, rho -infinity; undefined when none are): held there
+    // after every update, and their constant share of the KL, which removed_kl takes back out.
+    at::Tensor weight_removed, bias_removed;
+    double removed_kl = 0.0;
     // Scale-mixture prior: the KL sample's noise and the KL's gradients per weight.
     at::Tensor weight_kl_noise, bias_kl_noise, weight_kl_grad_mu, weight_kl_grad_sigma, bias_kl_grad_mu, bias_kl_grad_sigma;
   };
 
+  static void mark_removed_weights(Layer& layer);
+  static void hold_removed_weights(Layer& layer);
   void forward(const at::Tensor& x);
   double loss_and_output_gradient(const at::Tensor& y, at::Tensor& grad_output);
   void backward(at::Tensor grad_output);

@@ -19,8 +19,10 @@ struct PruningReport {
 
 // Removes the `fraction` of weights (and biases) with the lowest |mu| / sigma across all layers:
 // their mean becomes 0 and their sigma 0 (rho = -infinity, so softplus(rho) = 0), so they
-// contribute nothing to any sample (a training pass keeps its 1e-16 variance floor). The KL term
-// of a pruned network is infinite: it is for prediction, not for further training. Ties are broken by position, so the count is exact.
+// contribute nothing to any sample (a training pass keeps its 1e-16 variance floor). Ties are
+// broken by position, so the count is exact. The closed-form KL of a pruned network is infinite;
+// the fused training step (inference/fused_mlp_step.h) retrains one with the removed weights held
+// and counts the kept ones only.
 // Throws std::invalid_argument for a network that is not bbb or a fraction outside [0, 1].
 PruningReport prune_by_signal_to_noise(Mlp& net, double fraction);
 

@@ -131,8 +131,37 @@ TEST_F(ClassificationCli, PruneBbbKeepsTheRequestedFraction) {
   EXPECT_NE(r.out.find("1185 remain"), std::string::npos) << r.out;
   auto report = parse_json(run_cli("evaluate --model " + dir.path("pruned.credence") + " --data idx:" + dir.path("digits") + " --json"));
   EXPECT_GT(report.at("accuracy").get<double>(), 0.6);
+  // 144*32 + 32 = 4640 and 32*3 + 3 = 99 per layer; the two layers' counts add up to the total kept.
+  EXPECT_NE(r.out.find("per layer, input first: "), std::string::npos) << r.out;
+}
+
+TEST_F(ClassificationCli, PruneRetrainsTheKeptWeights) {
+  ASSERT_EQ(train("--method bbb", "bbb.credence").exit_code, 0);
+  auto accuracy = [&](const std::string& model) {
+    return parse_json(run_cli("evaluate --model " + dir.path(model) + " --data idx:" + dir.path("digits") + " --json"))
+        .at("accuracy")
+        .get<double>();
+  };
+  auto plain = run_cli("prune --model " + dir.path("bbb.credence") + " --fraction 0.98 --out " + dir.path("p.credence"));
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  auto retrained = run_cli("prune --model " + dir.path("bbb.credence") + " --fraction 0.98 --out " + dir.path("r.credence") +
+                           " --retrain-epochs 15 --lr 0.01 --batch-size 32 --data idx:" + dir.path("digits"));
+  ASSERT_EQ(retrained.exit_code, 0) << retrained.err;
+  EXPECT_NE(retrained.out.find("pruned 4644 of 4739 weights"), std::string::npos) << retrained.out;
+  EXPECT_NE(retrained.out.find("retrained for 15 epochs"), std::string::npos) << retrained.out;
+  // Retraining moves the kept weights only: the pruned model stays exactly as sparse.
+  auto inspect = run_cli("prune --model " + dir.path("r.credence") + " --fraction 0.98 --out " + dir.path("again.credence"));
+  EXPECT_NE(inspect.out.find("pruned 4644 of 4739 weights (signal-to-noise ratio up to 0)"), std::string::npos) << inspect.out;
+  EXPECT_GT(accuracy("r.credence"), accuracy("p.credence") + 0.05) << accuracy("r.credence") << " " << accuracy("p.credence");
+  auto bad = run_cli("prune --model " + dir.path("bbb.credence") + " --fraction 0.5 --retrain-epochs 3 --out " + dir.path("y.credence"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--retrain-epochs"), std::string::npos) << bad.err;
+  EXPECT_FALSE(file_exists(dir.path("y.credence")));
+}
+
+TEST_F(ClassificationCli, PruneRejectsDeterministicNetworks) {
   auto det = train("--method deterministic", "det.credence");
-  r = run_cli("prune --model " + dir.path("det.credence") + " --fraction 0.5 --out " + dir.path("x.credence"));
+  auto r = run_cli("prune --model " + dir.path("det.credence") + " --fraction 0.5 --out " + dir.path("x.credence"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("bbb"), std::string::npos) << r.err;
   EXPECT_FALSE(file_exists(dir.path("x.credence")));

@@ -7,6 +7,7 @@
 #include "credence/inference/fused_mlp_step.h"
 #include "credence/inference/trainer.h"
 #include "credence/nn/mlp.h"
+#include "credence/nn/snr_pruning.h"
 
 #include <gtest/gtest.h>
 #include <torch/optim/adam.h>
@@ -207,6 +208,43 @@ TEST(FusedMlpStep, KlOfLargeLayersMatchesTheClosedForm) {
   inference::FusedMlpStep step(net, nullptr, inference::FusedLoss::categorical, 0.0, generator);
   const auto values = step.evaluate(at::randn({4, 300}, generator), at::randint(0, 3, {4}, generator, at::kLong), 1.0);
   EXPECT_NEAR(values.kl, expected, 1e-5 * std::abs(expected));
+}
+
+TEST(FusedMlpStep, RetrainsAPrunedNetworkWithTheRemovedWeightsHeld) {
+  for (bool mixture : {false, true}) {
+    auto generator = core::make_generator(8);
+    const auto prior = mixture ? core::PriorOptions().kind(core::PriorKind::scale_mixture).pi(0.5).sigma1(1.0).sigma2(0.01)
+                               : core::PriorOptions().sigma(0.5);
+    nn::Mlp net(nn::MlpOptions(5, {40}, 3).method(nn::Method::bbb).prior(prior).initial_sigma(0.1));
+    net->set_generator(generator);
+    net->reset_parameters();
+    const auto report = nn::prune_by_signal_to_noise(net, 0.6);
+    auto x = at::randn({200, 5}, generator);
+    auto y = at::argmax(x.slice(1, 0, 3), 1);
+    // The KL of the kept weights alone, in closed form (Gaussian prior).
+    auto kept_kl = [&] {
+      double total = 0.0;
+      for (auto& layer : net->bayes_layers) {
+        for (auto [mu, rho] : {std::pair{layer->weight_mu, layer->weight_rho}, std::pair{layer->bias_mu, layer->bias_rho}}) {
+          auto kept = ~at::isinf(rho);
+          auto sigma = at::softplus(rho.masked_select(kept).to(at::kDouble));
+          auto m = mu.masked_select(kept).to(at::kDouble);
+          total += (at::log(0.5 / sigma) + (sigma.square() + m.square()) / (2 * 0.25) - 0.5).sum().item<double>();
+        }
+      }
+      return total;
+    };
+    if (!mixture) {
+      inference::FusedMlpStep step(net, nullptr, inference::FusedLoss::categorical, 0.0, generator);
+      const auto values = step.evaluate(x.slice(0, 0, 10), y.slice(0, 0, 10), 1.0);
+      EXPECT_NEAR(values.kl, kept_kl(), 1e-4 * std::abs(kept_kl()));
+    }
+    auto history = inference::train_classifier(net, x, y, inference::TrainOptions().epochs(5).batch_size(20).learning_rate(0.01),
+                                               generator);
+    EXPECT_TRUE(std::isfinite(history.epochs.back().loss)) << "mixture " << mixture;
+    EXPECT_LT(history.epochs.back().kl, 1e4) << "the removed weights' point masses are not in the KL";
+    EXPECT_EQ(nn::count_pruned(net), report.removed) << "mixture " << mixture;
+  }
 }
 
 TEST(FusedMlpStep, NamesWhatItCannotTrain) {

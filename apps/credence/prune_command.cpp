@@ -4,11 +4,11 @@
 #include "cli_support.h"
 #include "commands.h"
 
-#include "credence/io/archive.h"
-#include "credence/io/classification_model.h"
 #include "credence/core/rng.h"
 #include "credence/inference/fused_mlp_step.h"
 #include "credence/inference/trainer.h"
+#include "credence/io/archive.h"
+#include "credence/io/classification_model.h"
 #include "credence/io/regression_model.h"
 #include "credence/nn/snr_pruning.h"
 
@@ -35,7 +35,10 @@ struct PruneArguments {
 // Trains the kept weights of every member on the training rows of `a.data` for
 // a.retrain_epochs, the removed ones held at zero.
 void retrain(io::ClassificationModel& model, const PruneArguments& a) {
-  auto data = read_training_data(a.data, model.target_name, "");
+  // A CSV gives the model's feature columns, in the model's order.
+  std::string features;
+  for (const auto& f : model.input.features) features += (features.empty() ? "" : ",") + f;
+  auto data = read_training_data(a.data, model.target_name, features);
   require(data.class_names == model.class_names, "--data",
           a.data + ": its classes differ from the model's (retraining needs the model's training data)");
   require(data.inputs.size(1) == model.input_scaler.mean.numel(), "--data",
@@ -60,6 +63,14 @@ void report(const nn::PruningReport& r, const std::string& out) {
             << "); " << r.kept << " remain (per layer, input first:";
   for (size_t l = 0; l < r.kept_per_layer.size(); ++l) std::cout << (l ? ", " : " ") << r.kept_per_layer[l];
   std::cout << "); model written to " << out << "\n";
+  // The ranking is global, so a layer of weak weights can lose all of them (the output layer of
+  // a small network, for one): the network's output then no longer depends on its input.
+  for (size_t l = 0; l < r.kept_per_layer.size(); ++l) {
+    if (r.kept_per_layer[l] == 0) {
+      std::cerr << "credence: warning: layer " << (l + 1) << " keeps no weights; the pruned network's output no "
+                << "longer depends on its input (remove a smaller fraction)\n";
+    }
+  }
 }
 
 void run_prune(const PruneArguments& a) {

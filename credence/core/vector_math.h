@@ -86,9 +86,6 @@ inline float two_atanh_small(float s) {
   return 2.0f * s * p;
 }
 
-// log(1 + t) for 0 <= t <= 1, accurate for small t: log(1 + t) = 2 atanh(t / (2 + t)).
-inline float log1p_unit(float t) { return two_atanh_small(t / (2.0f + t)); }
-
 // softplus(x) = log(1 + e^x) and its derivative sigmoid(x), from one exponential and one division:
 // with t = e^-|x|, 1 / ((1 + t)(2 + t)) gives both 1 / (1 + t) for the sigmoid and t / (2 + t) for
 // log1p(t) = 2 atanh(t / (2 + t)). (Out-parameters: GCC does not vectorise a loop around a

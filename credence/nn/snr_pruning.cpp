@@ -11,13 +11,15 @@ namespace {
 
 struct ParameterPair {
   at::Tensor mu, rho;
+  size_t layer;  // index into net->bayes_layers
 };
 
 std::vector<ParameterPair> bayesian_parameters(const Mlp& net) {
   std::vector<ParameterPair> pairs;
-  for (const auto& layer : net->bayes_layers) {
-    pairs.push_back({layer->weight_mu, layer->weight_rho});
-    if (layer->options.bias()) pairs.push_back({layer->bias_mu, layer->bias_rho});
+  for (size_t l = 0; l < net->bayes_layers.size(); ++l) {
+    const auto& layer = net->bayes_layers[l];
+    pairs.push_back({layer->weight_mu, layer->weight_rho, l});
+    if (layer->options.bias()) pairs.push_back({layer->bias_mu, layer->bias_rho, l});
   }
   return pairs;
 }
@@ -44,34 +46,24 @@ PruningReport prune_by_signal_to_noise(Mlp& net, double fraction) {
   report.total = all.numel();
   report.removed = static_cast<int64_t>(std::llround(fraction * static_cast<double>(report.total)));
   report.kept = report.total - report.removed;
-  if (report.removed == 0) {
-    for (const auto& layer : net->bayes_layers) {
-      report.kept_per_layer.push_back(layer->weight_mu.numel() + (layer->options.bias() ? layer->bias_mu.numel() : 0));
-    }
-    return report;
-  }
-  // A stable sort breaks ties by position, so exactly `removed` weights go.
-  auto order = std::get<1>(at::sort(all, /*stable=*/true, /*dim=*/0, /*descending=*/false));
-  auto removed_index = order.slice(0, 0, report.removed);
-  report.threshold = all.index_select(0, removed_index).max().item<double>();
+  report.kept_per_layer.assign(net->bayes_layers.size(), 0);
   auto mask = at::zeros({report.total}, at::kBool);
-  mask.index_fill_(0, removed_index, true);
-  // The same order as bayesian_parameters: each layer's weights, then its biases.
+  if (report.removed > 0) {
+    // A stable sort breaks ties by position, so exactly `removed` weights go.
+    auto order = std::get<1>(at::sort(all, /*stable=*/true, /*dim=*/0, /*descending=*/false));
+    auto removed_index = order.slice(0, 0, report.removed);
+    report.threshold = all.index_select(0, removed_index).max().item<double>();
+    mask.index_fill_(0, removed_index, true);
+  }
   int64_t offset = 0;
-  for (const auto& layer : net->bayes_layers) {
-    std::vector<ParameterPair> layer_pairs{{layer->weight_mu, layer->weight_rho}};
-    if (layer->options.bias()) layer_pairs.push_back({layer->bias_mu, layer->bias_rho});
-    int64_t kept = 0;
-    for (auto& p : layer_pairs) {
-      const int64_t count = p.mu.numel();
-      auto layer_mask = mask.slice(0, offset, offset + count).view(p.mu.sizes());
-      kept += count - layer_mask.sum().item<int64_t>();
-      layer_mask = layer_mask.to(p.mu.device());
-      p.mu.masked_fill_(layer_mask, 0.0);
-      p.rho.masked_fill_(layer_mask, -std::numeric_limits<double>::infinity());
-      offset += count;
-    }
-    report.kept_per_layer.push_back(kept);
+  for (auto& p : pairs) {
+    const int64_t count = p.mu.numel();
+    auto pair_mask = mask.slice(0, offset, offset + count).view(p.mu.sizes());
+    report.kept_per_layer[p.layer] += count - pair_mask.sum().item<int64_t>();
+    pair_mask = pair_mask.to(p.mu.device());
+    p.mu.masked_fill_(pair_mask, 0.0);
+    p.rho.masked_fill_(pair_mask, -std::numeric_limits<double>::infinity());
+    offset += count;
   }
   return report;
 }

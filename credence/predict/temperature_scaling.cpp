@@ -26,7 +26,8 @@ double tempered_negative_log_likelihood(const at::Tensor& logit_samples, const a
 
 TemperatureFit fit_temperature(const at::Tensor& logit_samples, const at::Tensor& labels) {
   TemperatureFit fit;
-  fit.nll_before = tempered_negative_log_likelihood(logit_samples, labels, 1.0);
+  const auto at_one = tempered_negative_log_likelihoods(logit_samples, labels, 1.0);
+  fit.nll_before = at_one.mean().item<double>();
   auto f = [&](double log_t) { return tempered_negative_log_likelihood(logit_samples, labels, std::exp(log_t)); };
   const double ratio = (std::sqrt(5.0) - 1.0) / 2.0;
   double a = std::log(1.0 / 20.0), b = std::log(20.0);
@@ -52,8 +53,7 @@ TemperatureFit fit_temperature(const at::Tensor& logit_samples, const at::Tensor
   fit.nll_after = fit.nll_before;
   // The paired per-row differences at T = 1 and at the minimiser: their mean is the gain, and
   // their spread says how much of it another set of rows would keep.
-  const auto difference = tempered_negative_log_likelihoods(logit_samples, labels, 1.0) -
-                          tempered_negative_log_likelihoods(logit_samples, labels, fit.fitted_temperature);
+  const auto difference = at_one - tempered_negative_log_likelihoods(logit_samples, labels, fit.fitted_temperature);
   const int64_t rows = difference.size(0);
   fit.improvement = difference.mean().item<double>();
   fit.improvement_standard_error =

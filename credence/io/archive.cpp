@@ -120,9 +120,10 @@ Archive read_archive(const std::string& path) {
   const size_t header = sizeof kMagic + 4 + 8;
   if (bytes.size() < header) throw ArchiveError(path + ": model file is truncated (" + std::to_string(bytes.size()) + " bytes)");
   const auto version = get_le<std::uint32_t>(bytes, sizeof kMagic);
-  if (version != kArchiveFormatVersion) {
+  if (version < kOldestArchiveFormatVersion || version > kArchiveFormatVersion) {
     throw ArchiveError(path + ": model file has format version " + std::to_string(version) + "; this credence (" +
-                       library_version() + ") reads version " + std::to_string(kArchiveFormatVersion));
+                       library_version() + ") reads versions " + std::to_string(kOldestArchiveFormatVersion) + " to " +
+                       std::to_string(kArchiveFormatVersion));
   }
   const auto json_length = get_le<std::uint64_t>(bytes, sizeof kMagic + 4);
   auto truncated = [&](std::uint64_t expected) {
@@ -148,6 +149,7 @@ Archive read_archive(const std::string& path) {
   }
   Archive archive;
   archive.path = path;
+  archive.format_version = version;
   try {
     for (const auto& entry : metadata.at("tensors")) {
       const auto type = dtype_from_name(entry.at("dtype").get<std::string>(), path);

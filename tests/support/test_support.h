@@ -1,7 +1,13 @@
 // Helpers shared by the tests: temporary directories and running the credence command.
 #pragma once
 
+#include "credence/nn/activation.h"
+#include "credence/nn/method.h"
+#include "credence/nn/network.h"
+
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace credence::testing {
 
@@ -35,5 +41,20 @@ std::string read_text(const std::string& path);
 bool file_exists(const std::string& path);
 // Number of newline characters in text.
 int count_lines(const std::string& text);
+
+// A multilayer perceptron of the method, its weights drawn from a generator seeded by `seed`.
+nn::Network mlp_network(int64_t input, const std::vector<int64_t>& hidden, int64_t output,
+                        const nn::MethodOptions& method, std::uint64_t seed = 0,
+                        nn::ActivationKind activation = nn::ActivationKind::relu);
+// The same for a method with its default settings.
+nn::Network mlp_network(int64_t input, const std::vector<int64_t>& hidden, int64_t output, nn::Method method,
+                        std::uint64_t seed = 0);
+// A network of a complete spec, its weights drawn from a generator seeded by `seed`.
+nn::Network seeded_network(const nn::NetworkSpec& spec, std::uint64_t seed);
+
+// Checks independent draws [n, ...] against an exact mean and variance [...]: the mean within 5
+// standard errors, the variance within 5 standard errors of a Gaussian sample variance
+// (sd = var sqrt(2 / (n - 1))), at every element.
+void expect_moments(const at::Tensor& draws, const at::Tensor& exact_mean, const at::Tensor& exact_variance);
 
 }  // namespace credence::testing

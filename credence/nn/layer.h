@@ -49,10 +49,11 @@ class Layer {
   virtual void set_generator(c10::optional<at::Generator> /*generator*/) {}
   // Draws the parameters anew from the layer's generator.
   virtual void reset_parameters() {}
-  // Before a prediction over `total_rows` rows in chunks with per-sample inputs of one row's shape
-  // `input`: a Bayesian layer may draw its S weight samples once (where that is cheaper than sampling
-  // pre-activations), so that every chunk sees the same S functions.
-  virtual void hold_weight_samples(int64_t /*samples*/, int64_t /*total_rows*/, const Shape& /*input*/) {}
+  // Before a prediction over `total_rows` rows in chunks, with inputs of one row's shape `input`
+  // shared by all samples or given per sample: a Bayesian layer may draw its S weight samples once
+  // (where that is cheaper than sampling pre-activations), so that every chunk sees the same S functions.
+  virtual void hold_weight_samples(int64_t /*samples*/, int64_t /*total_rows*/, const Shape& /*input*/,
+                                   bool /*shared_input*/) {}
   virtual void release_weight_samples() {}
 
   virtual torch::nn::Module& module() = 0;

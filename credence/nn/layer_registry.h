@@ -25,6 +25,10 @@ enum class LayerRole {
 struct LayerType {
   std::string name;
   LayerFactory build;
+  // The rank of one input row the layer takes: 1 ([features]), 2 ([channels, length]), 3
+  // ([channels, height, width]); 0 for any. A template's input shape follows from its first layer
+  // of a fixed rank.
+  size_t input_rank = 0;
   LayerRole role = LayerRole::plain;
   // For a layer with deterministic weights: the Bayesian type that bbb turns it into, with the same fields.
   std::string bayesian_type;

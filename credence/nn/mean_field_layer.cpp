@@ -147,20 +147,22 @@ void MeanFieldLayer::hold_weight_samples(int64_t samples) {
   std::tie(held_weights_, held_biases_) = draw_weight_samples(samples);
 }
 
-void MeanFieldLayer::hold_weight_samples(int64_t samples, int64_t total_rows, const Shape& input) {
+void MeanFieldLayer::hold_weight_samples(int64_t samples, int64_t total_rows, const Shape& input, bool shared_input) {
   if (!sampling_) return;
-  if (choose_sampling_strategy(samples, total_rows, product_cost(input), false) == SamplingStrategy::weights) {
+  if (choose_sampling_strategy(samples, total_rows, product_cost(input), shared_input) == SamplingStrategy::weights) {
     hold_weight_samples(samples);
+    held_for_shared_input_ = shared_input;
   }
 }
 
 void MeanFieldLayer::release_weight_samples() {
+  held_for_shared_input_ = false;
   held_weights_ = at::Tensor();
   held_biases_ = at::Tensor();
 }
 
 SampleBatch MeanFieldLayer::forward_samples(const SampleBatch& x) {
-  if (sampling_ && !x.shared && holds_weight_samples() && held_weights_.size(0) == x.samples) {
+  if (sampling_ && holds_weight_samples() && held_weights_.size(0) == x.samples && held_for_shared_input_ == x.shared) {
     return SampleBatch::per_sample(apply_sampled_weights(x, held_weights_, held_biases_), x.samples);
   }
   Shape row(x.values.sizes().begin() + 1, x.values.sizes().end());

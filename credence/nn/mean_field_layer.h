@@ -64,10 +64,10 @@ class MeanFieldLayer : public Layer {
   // initial_sigma.
   void reset_parameters() override;
 
-  // Draws S weight samples once, where the cost model prefers them for `total_rows` per-sample rows
-  // of shape `input`, and keeps them: later per-sample passes with the same S use them, so a
-  // prediction in chunks draws its weights once and sample s is one function for every row.
-  void hold_weight_samples(int64_t samples, int64_t total_rows, const Shape& input) override;
+  // Draws S weight samples once, where the cost model prefers them for `total_rows` rows of shape
+  // `input`, and keeps them: later passes with the same S and input layout use them, so a prediction
+  // in chunks draws its weights once and sample s is one function for every row.
+  void hold_weight_samples(int64_t samples, int64_t total_rows, const Shape& input, bool shared_input) override;
   // The same whatever the cost.
   void hold_weight_samples(int64_t samples);
   void release_weight_samples() override;
@@ -120,6 +120,7 @@ class MeanFieldLayer : public Layer {
   // The weights of the last reparameterized or Flipout pass, for the scale mixture's KL.
   at::Tensor last_weight_sample_, last_bias_sample_;
   at::Tensor held_weights_, held_biases_;  // [S, weight...] and [S, out] while held
+  bool held_for_shared_input_ = false;
   // sigma of the last sampling forward pass, reused (with its graph) by the next kl(): softplus and
   // its backward over every weight are a large share of a training step's element-wise work.
   at::Tensor cached_weight_sigma_, cached_bias_sigma_;

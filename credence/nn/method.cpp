@@ -107,7 +107,8 @@ NetworkSpec apply_method(const NetworkSpec& spec, const MethodOptions& options) 
     if (layer_role(spec.layers[i]) == LayerRole::weights) {
       const double p = first ? options.input_dropout() : options.dropout();
       if (p > 0.0) {
-        const bool feature_map = shapes[i].size() > 1;
+        // Input dropout drops pixels or features, never a whole input channel.
+        const bool feature_map = !first && shapes[i].size() > 1;
         out.layers.push_back({{"type", "mc_dropout"},
                               {"p", p},
                               {"kind", to_string(feature_map ? options.feature_map_dropout() : DropoutKind::element)}});

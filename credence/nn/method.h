@@ -30,7 +30,8 @@ struct MethodOptions {
   // ... and, when positive, before the first (on the inputs; Srivastava et al. 2014 use 0.2 on
   // MNIST pixels). The first layer's product is then no longer shared by the Monte Carlo samples.
   TORCH_ARG(double, input_dropout) = 0.0;
-  // Dropout on feature maps: element-wise (Gal & Ghahramani's Bayesian CNN) or channel-wise.
+  // Dropout on feature maps (after the first layer): element-wise (Gal & Ghahramani's Bayesian CNN)
+  // or channel-wise. Input dropout is element-wise.
   TORCH_ARG(DropoutKind, feature_map_dropout) = DropoutKind::element;
 };
 

@@ -82,10 +82,11 @@ void NetworkImpl::reset_parameters() {
 }
 
 void NetworkImpl::hold_weight_samples(int64_t samples, int64_t total_rows) {
-  // The layers after the first stochastic one see a different input per sample.
+  // The layers up to the first stochastic one see an input shared by all samples; the others, a
+  // different input per sample.
   bool per_sample = false;
   for (size_t i = 0; i < layers_.size(); ++i) {
-    if (per_sample) layers_[i]->hold_weight_samples(samples, total_rows, shapes_[i]);
+    layers_[i]->hold_weight_samples(samples, total_rows, shapes_[i], !per_sample);
     per_sample = per_sample || layers_[i]->is_stochastic();
   }
 }

@@ -45,6 +45,33 @@ void set_output_width(NetworkSpec& spec, int64_t output_width) {
 
 Shape output_shape_of(const NetworkSpec& spec) { return NetworkImpl(spec).output_shape(); }
 
+// The data's row shape at the rank of the first layer that fixes one: flattened for a dense layer,
+// one channel for a 1-D convolution of table rows.
+Shape input_for(const NetworkSpec& spec, const Shape& data_shape) {
+  const int64_t values = element_count(data_shape);
+  for (size_t i = 0; i < spec.layers.size(); ++i) {
+    const auto& layer = spec.layers[i];
+    if (!layer.is_object() || !layer.contains("type") || !layer.at("type").is_string()) return data_shape;
+    const auto type = layer.at("type").get<std::string>();
+    if (type == "flatten") return data_shape;
+    const auto* registered = find_layer_type(type);
+    if (!registered || registered->input_rank == 0) continue;
+    switch (registered->input_rank) {
+      case 1:
+        return {values};
+      case 2:
+        return data_shape.size() == 1 ? Shape{1, values} : Shape{data_shape[0], values / data_shape[0]};
+      default:
+        if (data_shape.size() != registered->input_rank) {
+          throw std::invalid_argument("layers[" + std::to_string(i) + "] (" + type + ") needs rows of shape [channels, height, width]; the data's rows are " +
+                                      to_string(data_shape) + " (images come from idx:DIR)");
+        }
+        return data_shape;
+    }
+  }
+  return data_shape;
+}
+
 }  // namespace
 
 NetworkSpec complete_spec(NetworkSpec spec, const Shape& data_shape, int64_t output_width) {
@@ -57,21 +84,7 @@ NetworkSpec complete_spec(NetworkSpec spec, const Shape& data_shape, int64_t out
                                   to_string(data_shape) + " (" + std::to_string(values) + " values)");
     }
   } else {
-    std::vector<Shape> candidates{data_shape};
-    if (data_shape.size() != 1) candidates.push_back({values});
-    if (data_shape.size() != 2) candidates.push_back({1, values});
-    std::string first_error;
-    for (const auto& candidate : candidates) {
-      spec.input = candidate;
-      try {
-        output_shape_of(spec);
-        first_error.clear();
-        break;
-      } catch (const std::invalid_argument& e) {
-        if (first_error.empty()) first_error = e.what();
-      }
-    }
-    if (!first_error.empty()) throw std::invalid_argument(first_error + " (for data rows of shape " + to_string(data_shape) + ")");
+    spec.input = input_for(spec, data_shape);
   }
   const auto out = output_shape_of(spec);
   if (out != Shape{output_width}) {

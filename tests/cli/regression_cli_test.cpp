@@ -66,9 +66,16 @@ TEST_F(RegressionCli, TrainPredictEvaluateInspect) {
     EXPECT_LT(report["rmse"].get<double>(), 0.6);
     EXPECT_GT(report["coverage"].get<double>(), 0.6);
 
-    auto inspected = run_cli("inspect --model " + dir.path("model"));
+    auto readable = run_cli("inspect --model " + dir.path("model"));
+    ASSERT_EQ(readable.exit_code, 0) << readable.err;
+    EXPECT_NE(readable.out.find("method: " + method), std::string::npos) << readable.out;
+    // The layer table: 2 inputs, 16 hidden units (2*16 + 16 = 48 weights), one output (17 weights).
+    EXPECT_NE(readable.out.find("total: 65 weights"), std::string::npos) << readable.out;
+    auto inspected = run_cli("inspect --json --model " + dir.path("model"));
     ASSERT_EQ(inspected.exit_code, 0) << inspected.err;
     auto metadata = nlohmann::json::parse(inspected.out);
+    EXPECT_EQ(metadata["summary"]["weights"], 65);
+    EXPECT_EQ(metadata["summary"]["parameters"], method == "bbb" ? 130 : 65);
     EXPECT_EQ(metadata["method"], method);
     EXPECT_EQ(metadata["features"], nlohmann::json({"a", "b"}));
     EXPECT_EQ(metadata["target"], "y");

@@ -79,14 +79,40 @@ TEST(HeldWeightSamples, HeldDrawsHaveThePosteriorMoments) {
 }
 
 TEST(HeldWeightSamples, NetworkHoldsOnlyWhereTheCostModelSaysSo) {
-  auto net = credence::testing::mlp_network(20, {30, 30}, 2, nn::Method::bbb);
+  // 784 inputs: the shared first layer's two products cost less than S products with their weight
+  // noise; the 30-unit layer after it holds one weight matrix per sample for many rows.
+  auto net = credence::testing::mlp_network(784, {30, 30}, 2, nn::Method::bbb);
   auto layer = [&](size_t i) { return dynamic_cast<nn::MeanFieldLayer*>(&net->layer(i)); };
   ASSERT_TRUE(layer(0) && layer(2) && layer(4));
-  net->hold_weight_samples(100, 100000);  // many rows: one product per sample wins
-  EXPECT_FALSE(layer(0)->holds_weight_samples());  // the shared first layer never holds
+  net->hold_weight_samples(100, 100000);
+  EXPECT_FALSE(layer(0)->holds_weight_samples());
   EXPECT_TRUE(layer(2)->holds_weight_samples());
   net->release_weight_samples();
   net->hold_weight_samples(100, 1);  // one row: drawing 100 weight matrices costs more than it saves
   EXPECT_FALSE(layer(2)->holds_weight_samples());
   net->release_weight_samples();
+  // A narrow first layer (20 inputs): a normal draw per output costs more than 20 multiply-adds,
+  // so S weight samples win even for the shared input.
+  auto narrow = credence::testing::mlp_network(20, {30}, 2, nn::Method::bbb);
+  narrow->hold_weight_samples(100, 100000);
+  EXPECT_TRUE(dynamic_cast<nn::MeanFieldLayer&>(narrow->layer(0)).holds_weight_samples());
+}
+
+TEST(HeldWeightSamples, AConvolutionFirstLayerHoldsItsKernelsForEveryChunk) {
+  // A 5x5 kernel on one channel: 25 multiply-adds per output, far cheaper than a normal draw per
+  // output, so even the shared first layer draws S kernels once.
+  nn::NetworkSpec spec{{1, 12, 12},
+                       {{{"type", "bayes_conv2d"}, {"out_channels", 4}, {"kernel_size", 5}},
+                        {{"type", "flatten"}},
+                        {{"type", "bayes_linear"}, {"out_features", 2}}}};
+  auto net = credence::testing::seeded_network(spec, 5);
+  auto* first = dynamic_cast<nn::MeanFieldLayer*>(&net->layer(0));
+  net->hold_weight_samples(30, 1000);
+  EXPECT_TRUE(first->holds_weight_samples());
+  // Sample s is one function across chunks: the same row in two calls gives the same draws.
+  at::NoGradGuard no_grad;
+  auto x = at::randn({3, 1, 12, 12});
+  EXPECT_TRUE(at::equal(net->forward_samples(x, 30), net->forward_samples(x, 30)));
+  net->release_weight_samples();
+  EXPECT_FALSE(at::equal(net->forward_samples(x, 30), net->forward_samples(x, 30)));
 }

@@ -2,6 +2,7 @@
 #include "credence/core/rng.h"
 #include "credence/nn/mean_field_layer.h"
 #include "credence/nn/snr_pruning.h"
+#include "credence/inference/trainer.h"
 #include "support/test_support.h"
 
 #include <gtest/gtest.h>
@@ -92,4 +93,56 @@ TEST(SnrPruning, RejectsOtherMethodsAndBadFractions) {
   auto net = make_bbb(3);
   EXPECT_THROW(nn::prune_by_signal_to_noise(net, 1.5), std::invalid_argument);
   EXPECT_THROW(nn::prune_by_signal_to_noise(net, -0.1), std::invalid_argument);
+}
+
+TEST(SnrPruning, ConvolutionalNetworksRetrainWithTheRemovedWeightsHeldAndOutOfTheKl) {
+  // The autograd step (convolutions are not a dense chain) with both priors: removed weights stay at
+  // mean 0 and sigma 0 through training, and the Gaussian-prior KL counts the kept weights only.
+  nn::NetworkSpec plain{{1, 6, 6},
+                        {{{"type", "conv2d"}, {"out_channels", 3}, {"kernel_size", 3}},
+                         {{"type", "relu"}},
+                         {{"type", "flatten"}},
+                         {{"type", "linear"}, {"out_features", 2}}}};
+  for (bool mixture : {false, true}) {
+    SCOPED_TRACE(mixture ? "mixture" : "gaussian");
+    const auto prior = mixture ? core::PriorOptions().kind(core::PriorKind::scale_mixture).pi(0.5).sigma1(1.0).sigma2(0.05)
+                               : core::PriorOptions().sigma(0.5);
+    auto net = credence::testing::seeded_network(nn::apply_method(plain, nn::MethodOptions().prior(prior).initial_sigma(0.1)), 5);
+    const auto report = nn::prune_by_signal_to_noise(net, 0.5);
+    ASSERT_EQ(report.layers, (std::vector<size_t>{0, 3}));
+    std::vector<at::Tensor> removed;
+    for (auto* layer : bayes_layers(net)) {
+      for (const auto& p : layer->posterior_parameters()) removed.push_back(at::isinf(p.rho).clone());
+    }
+    if (!mixture) {
+      double kept_kl = 0.0;
+      for (auto* layer : bayes_layers(net)) {
+        for (const auto& p : layer->posterior_parameters()) {
+          auto kept = ~at::isinf(p.rho);
+          auto sigma = at::softplus(p.rho.masked_select(kept).to(at::kDouble));
+          auto m = p.mu.masked_select(kept).to(at::kDouble);
+          kept_kl += (at::log(0.5 / sigma) + (sigma.square() + m.square()) / (2 * 0.25) - 0.5).sum().item<double>();
+        }
+      }
+      EXPECT_NEAR(net->kl().item<double>(), kept_kl, 1e-4 * std::abs(kept_kl));
+    }
+    auto gen = core::make_generator(6);
+    auto x = at::randn({64, 1, 6, 6}, gen);
+    auto y = (x.flatten(1).sum(1) > 0).to(at::kLong);
+    auto history = inference::train_classifier(
+        net, x.flatten(1), y, inference::TrainOptions().epochs(10).batch_size(16).learning_rate(0.05), gen);
+    EXPECT_TRUE(std::isfinite(history.epochs.back().loss));
+    EXPECT_LT(history.epochs.back().kl, 1e4);
+    EXPECT_EQ(nn::count_pruned(net), report.removed);
+    size_t k = 0;
+    for (auto* layer : bayes_layers(net)) {
+      for (const auto& p : layer->posterior_parameters()) {
+        const auto& mask = removed[k++];
+        EXPECT_TRUE(at::all(p.mu.masked_select(mask) == 0).item<bool>());
+        EXPECT_TRUE(at::all(at::isinf(p.rho.masked_select(mask))).item<bool>());
+      }
+    }
+    // The kept weights did train.
+    EXPECT_LT(history.epochs.back().negative_log_likelihood, history.epochs.front().negative_log_likelihood);
+  }
 }

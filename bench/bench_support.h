@@ -1,6 +1,8 @@
 // Shared pieces of the benchmark programs: the median timing and the --threads/--repeats arguments.
 #pragma once
 
+#include "credence/core/allocator_tuning.h"
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -64,6 +66,8 @@ inline int setup(int argc, char** argv, int default_repeats) {
     if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
   }
   at::set_num_threads(threads);
+  // As the command-line tool does.
+  core::keep_freed_memory_for_reuse();
   std::printf("threads %d, repeats %d (median reported)\n\n", threads, repeats);
   return repeats;
 }

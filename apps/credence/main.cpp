@@ -2,10 +2,13 @@
 #include "commands.h"
 #include "cli_support.h"
 
+#include "credence/core/allocator_tuning.h"
+
 #include <exception>
 #include <iostream>
 
 int main(int argc, char** argv) {
+  credence::core::keep_freed_memory_for_reuse();
   CLI::App app{"credence: Bayesian deep learning that reports what it does not know"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every sub-command");

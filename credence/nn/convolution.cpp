@@ -60,27 +60,26 @@ at::Tensor ConvolutionGeometry::convolve(const at::Tensor& x, const at::Tensor& 
 
 at::Tensor ConvolutionGeometry::convolve_sampled_weights(const SampleBatch& x, const at::Tensor& weights,
                                                          const at::Tensor& biases) const {
-  const int64_t samples = weights.size(0), out = weights.size(1), in = weights.size(2);
+  const int64_t samples = weights.size(0), out = weights.size(1);
   const int64_t rows = x.rows();
+  if (!x.shared) {
+    // Sample s's rows are contiguous: one convolution each with its own kernels. (A grouped
+    // convolution over all samples at once measured two to three times slower in oneDNN, and its
+    // input and output need reordering.)
+    const auto inputs = x.values.split(rows, 0);
+    const auto kernels = weights.unbind(0);
+    const auto offsets = biases.defined() ? biases.unbind(0) : std::vector<at::Tensor>(static_cast<size_t>(samples));
+    std::vector<at::Tensor> outputs;
+    outputs.reserve(static_cast<size_t>(samples));
+    for (size_t s = 0; s < kernels.size(); ++s) outputs.push_back(convolve(inputs[s], kernels[s], offsets[s]));
+    return at::cat(outputs, 0);
+  }
+  // A shared input: the samples' kernels stacked as output channels, one convolution
+  // [B, S*out, ...], reordered to [S*B, out, ...].
   auto kernel_sizes = weights.sizes().vec();
   kernel_sizes.erase(kernel_sizes.begin());
   kernel_sizes[0] = samples * out;
-  const auto stacked = weights.reshape(kernel_sizes);  // [S*out, in, kernel...]
-  const auto stacked_bias = biases.defined() ? biases.reshape({samples * out}) : at::Tensor();
-  at::Tensor y;  // [B, S*out, spatial...]
-  if (x.shared) {
-    y = convolve(x.values, stacked, stacked_bias);
-  } else {
-    // [S*B, in, ...] -> [B, S*in, ...]: sample s's channels form group s.
-    auto sizes = x.values.sizes().vec();
-    std::vector<int64_t> by_sample{samples, rows};
-    by_sample.insert(by_sample.end(), sizes.begin() + 1, sizes.end());
-    auto grouped_sizes = sizes;
-    grouped_sizes[0] = rows;
-    grouped_sizes[1] = samples * in;
-    auto grouped = x.values.view(by_sample).transpose(0, 1).reshape(grouped_sizes);
-    y = convolve(grouped, stacked, stacked_bias, samples);
-  }
+  auto y = convolve(x.values, weights.reshape(kernel_sizes), biases.defined() ? biases.reshape({samples * out}) : at::Tensor());
   auto out_sizes = y.sizes().vec();
   std::vector<int64_t> split{rows, samples, out};
   split.insert(split.end(), out_sizes.begin() + 2, out_sizes.end());

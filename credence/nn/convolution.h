@@ -32,8 +32,9 @@ struct ConvolutionGeometry {
   // conv(x, weight) + bias over [N, C, spatial...] (at::conv1d or conv2d).
   at::Tensor convolve(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, int64_t groups = 1) const;
   // The same for S weight samples [S, out, in, kernel...] and biases [S, out] (may be undefined), on
-  // a shared [B, in, ...] or a per-sample [S*B, in, ...] batch; returns [S*B, out, ...]. One
-  // convolution: the samples' kernels are stacked as output channels (a shared input) or as groups.
+  // a shared [B, in, ...] or a per-sample [S*B, in, ...] batch; returns [S*B, out, ...]. A shared
+  // input takes one convolution with the samples' kernels stacked as output channels; per-sample
+  // inputs one convolution per sample.
   at::Tensor convolve_sampled_weights(const SampleBatch& x, const at::Tensor& weights, const at::Tensor& biases) const;
 };
 

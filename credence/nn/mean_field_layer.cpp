@@ -3,6 +3,9 @@
 
 #include "credence/core/gaussian.h"
 #include "credence/core/kl_divergence.h"
+#include "credence/core/normal_noise.h"
+
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
 #include <stdexcept>
@@ -76,6 +79,11 @@ void MeanFieldLayer::refresh_removed_weights() {
 }
 
 at::Tensor MeanFieldLayer::normal(at::IntArrayRef sizes) const {
+  if (weight_mu.device().is_cpu() && weight_mu.scalar_type() == at::kFloat) {
+    // Vectorised Philox normals: ATen's normal_ draws from a Mersenne twister one at a time.
+    auto generator = generator_ ? *generator_ : at::detail::getDefaultCPUGenerator();
+    return core::standard_normal(sizes, generator);
+  }
   return at::randn(sizes, generator_, weight_mu.options().requires_grad(false));
 }
 

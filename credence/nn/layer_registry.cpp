@@ -32,20 +32,20 @@ LayerFactory activation(ActivationKind kind) {
 const std::vector<LayerType>& layer_types() {
   static const std::vector<LayerType> types = {
       {"linear", LinearImpl::from_spec, 1, LayerRole::weights, "bayes_linear"},
-      {"bayes_linear", BayesLinearImpl::from_spec, 1, LayerRole::bayesian_weights},
+      {"bayes_linear", BayesLinearImpl::from_spec, 1, LayerRole::bayesian_weights, ""},
       {"conv1d", Conv1dImpl::from_spec, 2, LayerRole::weights, "bayes_conv1d"},
       {"conv2d", Conv2dImpl::from_spec, 3, LayerRole::weights, "bayes_conv2d"},
-      {"bayes_conv1d", BayesConv1dImpl::from_spec, 2, LayerRole::bayesian_weights},
-      {"bayes_conv2d", BayesConv2dImpl::from_spec, 3, LayerRole::bayesian_weights},
-      {"max_pool1d", pool(PoolKind::max, 1), 2},
-      {"max_pool2d", pool(PoolKind::max, 2), 3},
-      {"avg_pool1d", pool(PoolKind::average, 1), 2},
-      {"avg_pool2d", pool(PoolKind::average, 2), 3},
-      {"flatten", FlattenImpl::from_spec},
-      {"mc_dropout", McDropoutImpl::from_spec},
-      {"relu", activation(ActivationKind::relu)},
-      {"tanh", activation(ActivationKind::tanh)},
-      {"gelu", activation(ActivationKind::gelu)},
+      {"bayes_conv1d", BayesConv1dImpl::from_spec, 2, LayerRole::bayesian_weights, ""},
+      {"bayes_conv2d", BayesConv2dImpl::from_spec, 3, LayerRole::bayesian_weights, ""},
+      {"max_pool1d", pool(PoolKind::max, 1), 2, LayerRole::plain, ""},
+      {"max_pool2d", pool(PoolKind::max, 2), 3, LayerRole::plain, ""},
+      {"avg_pool1d", pool(PoolKind::average, 1), 2, LayerRole::plain, ""},
+      {"avg_pool2d", pool(PoolKind::average, 2), 3, LayerRole::plain, ""},
+      {"flatten", FlattenImpl::from_spec, 0, LayerRole::plain, ""},
+      {"mc_dropout", McDropoutImpl::from_spec, 0, LayerRole::plain, ""},
+      {"relu", activation(ActivationKind::relu), 0, LayerRole::plain, ""},
+      {"tanh", activation(ActivationKind::tanh), 0, LayerRole::plain, ""},
+      {"gelu", activation(ActivationKind::gelu), 0, LayerRole::plain, ""},
   };
   return types;
 }

@@ -47,6 +47,42 @@ std::vector<double> as_vector(const at::Tensor& t) {
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }
 
+struct WhitenedPosterior {
+  at::Tensor mean, sqrt;
+};
+
+// q(v) = N(m, S) in natural parameters: the precision I + sum_i a_i a_i^T / L_i and the shift
+// sum_i a_i y_i / L_i, with a_i = L^-1 k_u(x_i), each sum scaled by `weight` (n / B for a minibatch).
+struct NaturalParameters {
+  at::Tensor precision, shift;
+};
+
+NaturalParameters data_natural_parameters(const Kernel& kernel, const at::Tensor& factor, const at::Tensor& z, const at::Tensor& x,
+                                          const at::Tensor& y, double weight) {
+  const int64_t m = z.size(0), n = x.size(0);
+  auto precision = at::zeros({m, m}, x.options());
+  auto shift = at::zeros({m}, x.options());
+  // Rows in chunks, so that the [M, chunk] block stays near 128 MB.
+  const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 24) / std::max<int64_t>(m, 1));
+  for (int64_t start = 0; start < n; start += chunk) {
+    const auto rows = x.slice(0, start, std::min(n, start + chunk));
+    const auto a = at::linalg_solve_triangular(factor, kernel.cross(z, rows), /*upper=*/false);
+    const auto inverse_noise = noise_diagonal(kernel, rows, {}).reciprocal();
+    precision.addmm_(a * inverse_noise, a.t());
+    shift.add_(a.matmul(y.slice(0, start, start + rows.size(0)) * inverse_noise));
+  }
+  precision.mul_(weight).diagonal().add_(1.0);
+  shift.mul_(weight);
+  return {precision, shift};
+}
+
+WhitenedPosterior from_natural(const NaturalParameters& natural) {
+  const auto lp = at::linalg_cholesky(natural.precision);
+  const auto identity = at::eye(lp.size(0), lp.options());
+  // S = P^-1 = L_P^-T L_P^-1: S's square root is L_P^-T.
+  return {at::cholesky_solve(natural.shift.unsqueeze(1), lp).squeeze(1), at::linalg_solve_triangular(lp.t(), identity, /*upper=*/true)};
+}
+
 }  // namespace
 
 at::Tensor collapsed_bound(const Kernel& kernel, const at::Tensor& x, const at::Tensor& y, const at::Tensor& z,
@@ -208,51 +244,60 @@ SparseGaussianProcessRegression SparseGaussianProcessRegression::fit(const at::T
       model.n_iter = result.iterations;
       model.converged = result.converged;
     }
-    // The optimal q(v) for the final parameters: N(L_B^-T c, (L_B L_B^T)^-1).
     at::NoGradGuard no_grad;
-    const auto factor = inducing_factor(kernel, z, {}, options.max_jitter()).factor;
-    const auto inv_sqrt = noise_diagonal(kernel, inputs, {}).rsqrt();
-    const auto a = at::linalg_solve_triangular(factor, kernel.cross(z, inputs), /*upper=*/false) * inv_sqrt;
-    const auto lb = at::linalg_cholesky(at::eye(m, double_options) + a.matmul(a.t()));
-    const auto c = at::linalg_solve_triangular(lb, a.matmul(targets * inv_sqrt).unsqueeze(1), /*upper=*/false);
-    q_mean = at::linalg_solve_triangular(lb.t(), c, /*upper=*/true).squeeze(1);
-    q_sqrt = at::linalg_solve_triangular(lb.t(), at::eye(m, double_options), /*upper=*/true);
     model.bound = collapsed_bound(kernel, inputs, targets, z, {}, options.max_jitter()).item<double>();
   } else {
+    // Hensman et al. (2013): natural-gradient steps on q(v) (for a Gaussian likelihood the
+    // natural gradient of the batch bound is a convex step towards the batch's optimal q) and
+    // Adam on the hyper-parameters and the inducing inputs, which see q as fixed.
     model.method = "minibatch";
     const int64_t n = inputs.size(0);
     const int64_t batch = std::min(options.batch_size(), n);
-    auto theta = kernel.free_log_parameters().clone().requires_grad_(tune_kernel);
-    auto zz = z.clone().requires_grad_(tune_inducing);
-    auto mean = at::zeros({m}, double_options).requires_grad_(true);
-    auto sqrt_raw = at::eye(m, double_options).requires_grad_(true);
-    std::vector<at::Tensor> parameters{mean, sqrt_raw};
-    if (tune_kernel) parameters.push_back(theta);
-    if (tune_inducing) parameters.push_back(zz);
-    torch::optim::Adam adam(parameters, torch::optim::AdamOptions(options.learning_rate()));
-    for (int64_t epoch = 0; epoch < options.epochs(); ++epoch) {
-      const auto order = at::randperm(n, generator, at::TensorOptions().dtype(at::kLong));
-      for (int64_t start = 0; start + batch <= n; start += batch) {
-        const auto rows = order.slice(0, start, start + batch);
-        adam.zero_grad();
-        const auto bound = uncollapsed_bound(kernel, inputs.index_select(0, rows), targets.index_select(0, rows), n, zz, mean,
-                                             sqrt_raw.tril(), theta, options.max_jitter());
-        (-bound / static_cast<double>(n)).backward();
-        adam.step();
-        ++model.n_iter;
-        if (tune_kernel && has_bounds) {
+    const double weight = static_cast<double>(n) / static_cast<double>(batch);
+    const double step = options.natural_step();
+    if (tune_kernel || tune_inducing) {
+      auto theta = kernel.free_log_parameters().clone().requires_grad_(tune_kernel);
+      auto zz = z.clone().requires_grad_(tune_inducing);
+      std::vector<at::Tensor> parameters;
+      if (tune_kernel) parameters.push_back(theta);
+      if (tune_inducing) parameters.push_back(zz);
+      torch::optim::Adam adam(parameters, torch::optim::AdamOptions(options.learning_rate()));
+      NaturalParameters natural{at::eye(m, double_options), at::zeros({m}, double_options)};  // the prior N(0, I)
+      for (int64_t epoch = 0; epoch < options.epochs(); ++epoch) {
+        const auto order = at::randperm(n, generator, at::TensorOptions().dtype(at::kLong));
+        for (int64_t start = 0; start + batch <= n; start += batch) {
+          const auto rows = order.slice(0, start, start + batch);
+          const auto xb = inputs.index_select(0, rows), yb = targets.index_select(0, rows);
+          const auto q = from_natural(natural);
+          adam.zero_grad();
+          const auto bound = uncollapsed_bound(kernel, xb, yb, n, zz, q.mean, q.sqrt, theta, options.max_jitter());
+          (-bound / static_cast<double>(n)).backward();
+          adam.step();
+          ++model.n_iter;
           at::NoGradGuard no_grad;
-          theta.clamp_(lo, hi);
+          if (tune_kernel && has_bounds) theta.clamp_(lo, hi);
+          const auto current = kernel.with_free_log_parameters(theta.detach());
+          const auto factor = inducing_factor(current, zz.detach(), {}, options.max_jitter()).factor;
+          const auto target = data_natural_parameters(current, factor, zz.detach(), xb, yb, weight);
+          natural.precision = (1.0 - step) * natural.precision + step * target.precision;
+          natural.shift = (1.0 - step) * natural.shift + step * target.shift;
         }
       }
+      at::NoGradGuard no_grad;
+      if (tune_kernel) kernel = kernel.with_free_log_parameters(theta.detach());
+      z = zz.detach().clone();
     }
+    // The last q is the optimum for the final parameters (a natural step of length 1 on all
+    // rows, one streaming pass), so that the model does not carry the minibatch noise of q.
     at::NoGradGuard no_grad;
-    if (tune_kernel) kernel = kernel.with_free_log_parameters(theta.detach());
-    z = zz.detach().clone();
-    q_mean = mean.detach().clone();
-    q_sqrt = sqrt_raw.detach().tril();
-    // The full-data bound: the batch estimate with every row as the batch.
-    model.bound = uncollapsed_bound(kernel, inputs, targets, n, z, q_mean, q_sqrt, {}, options.max_jitter()).item<double>();
+    model.bound = collapsed_bound(kernel, inputs, targets, z, {}, options.max_jitter()).item<double>();
+  }
+  {
+    at::NoGradGuard no_grad;
+    const auto factor = inducing_factor(kernel, z, {}, options.max_jitter()).factor;
+    const auto q = from_natural(data_natural_parameters(kernel, factor, z, inputs, targets, 1.0));
+    q_mean = q.mean;
+    q_sqrt = q.sqrt;
   }
   const double jitter = cholesky_with_jitter(kernel.signal_gram(z), options.max_jitter()).jitter;
   auto result = posterior(kernel, z, q_mean, q_sqrt, jitter, input_scaling, target_scaling);

@@ -1,8 +1,9 @@
 // Sparse variational Gaussian process regression with M inducing points, for data too large
 // for the exact model's O(n^3): Titsias's (2009) collapsed bound, maximised over the
 // hyper-parameters and the inducing inputs by L-BFGS on the full data (O(n M^2) per step), or
-// Hensman et al.'s (2013) uncollapsed bound on minibatches with Adam (O(B M^2 + M^3) per step).
-// Both end in the same whitened posterior q(v) = N(m, S S^T) over v = L^-1 u, K_uu = L L^T.
+// Hensman et al.'s (2013) uncollapsed bound on minibatches (natural-gradient steps on q, Adam
+// on the rest; O(B M^2 + M^3) per step). Both end in the whitened posterior q(v) = N(m, S S^T)
+// over v = L^-1 u, K_uu = L L^T, that is optimal for the final hyper-parameters and inputs.
 #pragma once
 
 #include "credence/classical/column_scaling.h"
@@ -28,7 +29,8 @@ struct SparseGaussianProcessOptions {
   TORCH_ARG(int64_t, batch_size) = 0;
   TORCH_ARG(int64_t, max_iter) = 200;     // L-BFGS iterations (collapsed)
   TORCH_ARG(int64_t, epochs) = 50;        // passes over the data (minibatches)
-  TORCH_ARG(double, learning_rate) = 0.01;  // Adam (minibatches)
+  TORCH_ARG(double, learning_rate) = 0.01;  // Adam on the hyper-parameters and inducing inputs (minibatches)
+  TORCH_ARG(double, natural_step) = 0.1;    // natural-gradient step on q(v) (minibatches)
   TORCH_ARG(double, lower_bound) = 1e-5;  // on every hyper-parameter, as for the exact GP; 0 and infinity: none
   TORCH_ARG(double, upper_bound) = 1e5;
   TORCH_ARG(double, max_jitter) = 1e-4;   // K_uu's jitter, relative to its mean diagonal

@@ -1,13 +1,14 @@
 // `credence predict`: predictive distributions for the rows of a CSV file.
-#include "classical_models.h"
 #include "classification_predictions.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "regression_predictions.h"
 
 #include "credence/io/archive.h"
+#include "credence/io/classical_archive.h"
 #include "credence/io/classification_model.h"
 #include "credence/io/regression_model.h"
+#include "credence/workflow/classical_prediction.h"
 
 #include <memory>
 
@@ -35,12 +36,12 @@ void run_predict(const PredictArguments& a) {
     write_classification_predictions(a.out, model, predict_classes(model, data.inputs, a.samples, a.seed));
     return;
   }
-  auto table = data::read_csv(a.data);
-  if (is_classical_kind(kind)) {
-    auto result = classical_predict(archive, table, a.level);
-    data::write_csv(a.out, result.columns, result.values);
+  if (io::is_classical_kind(kind)) {
+    auto result = workflow::classical_predict(archive, a.data, {a.level, a.samples, a.seed});
+    data::write_csv(a.out, result.columns, result.values, result.leading_text);
     return;
   }
+  auto table = data::read_csv(a.data);
   auto model = io::regression_model_from_archive(archive);
   auto predictions = predict_regression(model, table, a.samples, a.level, a.seed);
   data::write_csv(a.out, regression_prediction_columns(), regression_prediction_values(predictions));

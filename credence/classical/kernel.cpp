@@ -335,16 +335,23 @@ Kernel Kernel::bound_to(int64_t features) const {
   return kernel;
 }
 
+void Kernel::collect_values(std::vector<double>& values, bool include_fixed) const {
+  // Depth-first, children in order: the same walk as evaluate().
+  for (const auto& p : parameters_) {
+    if (include_fixed || !p.fixed) values.insert(values.end(), p.log_value.begin(), p.log_value.end());
+  }
+  for (const auto& child : children_) child.collect_values(values, include_fixed);
+}
+
 at::Tensor Kernel::free_log_parameters() const {
   std::vector<double> values;
-  // Depth-first, children in order: the same walk as evaluate().
-  std::function<void(const Kernel&)> walk = [&](const Kernel& k) {
-    for (const auto& p : k.parameters_) {
-      if (!p.fixed) values.insert(values.end(), p.log_value.begin(), p.log_value.end());
-    }
-    for (const auto& child : k.children_) walk(child);
-  };
-  walk(*this);
+  collect_values(values, false);
+  return at::tensor(values, float64()).reshape({static_cast<int64_t>(values.size())});
+}
+
+at::Tensor Kernel::all_log_parameters() const {
+  std::vector<double> values;
+  collect_values(values, true);
   return at::tensor(values, float64()).reshape({static_cast<int64_t>(values.size())});
 }
 
@@ -373,24 +380,34 @@ std::vector<std::string> Kernel::free_parameter_names() const {
   return names;
 }
 
-void Kernel::assign(const double*& values) {
+void Kernel::assign(const double*& values, bool include_fixed) {
   for (auto& p : parameters_) {
-    if (p.fixed) continue;
+    if (p.fixed && !include_fixed) continue;
     for (auto& v : p.log_value) v = *values++;
   }
-  for (auto& child : children_) child.assign(values);
+  for (auto& child : children_) child.assign(values, include_fixed);
 }
 
-Kernel Kernel::with_free_log_parameters(const at::Tensor& log_parameters) const {
+namespace {
+Kernel assigned(const Kernel& kernel, const at::Tensor& log_parameters, int64_t expected,
+                const std::function<void(Kernel&, const double*&)>& assign) {
   const auto values = log_parameters.detach().to(at::kDouble).contiguous();
-  if (values.numel() != n_free_parameters()) {
-    throw std::invalid_argument("kernel: expected " + std::to_string(n_free_parameters()) + " free parameters, got " +
-                                std::to_string(values.numel()));
+  if (values.numel() != expected) {
+    throw std::invalid_argument("kernel: expected " + std::to_string(expected) + " parameters, got " + std::to_string(values.numel()));
   }
-  Kernel kernel = *this;
+  Kernel copy = kernel;
   const double* pointer = values.data_ptr<double>();
-  kernel.assign(pointer);
-  return kernel;
+  assign(copy, pointer);
+  return copy;
+}
+}  // namespace
+
+Kernel Kernel::with_free_log_parameters(const at::Tensor& log_parameters) const {
+  return assigned(*this, log_parameters, n_free_parameters(), [](Kernel& k, const double*& v) { k.assign(v, false); });
+}
+
+Kernel Kernel::with_all_log_parameters(const at::Tensor& log_parameters) const {
+  return assigned(*this, log_parameters, all_log_parameters().numel(), [](Kernel& k, const double*& v) { k.assign(v, true); });
 }
 
 struct Kernel::Context {

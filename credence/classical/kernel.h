@@ -75,6 +75,10 @@ class Kernel {
   int64_t n_free_parameters() const;
   // A copy with the free parameters replaced (log space, the layout of free_log_parameters).
   Kernel with_free_log_parameters(const at::Tensor& log_parameters) const;
+  // Every parameter, fixed ones included, in the same order: what a model file stores, since
+  // printed values come back through exp and log only to within an ulp.
+  at::Tensor all_log_parameters() const;
+  Kernel with_all_log_parameters(const at::Tensor& log_parameters) const;
 
   // Covariances evaluated with the free parameters taken from `log_parameters` (a tensor that
   // may require grad: every operation is differentiable, so autograd gives the derivatives
@@ -92,7 +96,8 @@ class Kernel {
   at::Tensor evaluate_diagonal(const Context& context, int64_t& offset) const;
   at::Tensor parameter_values(const KernelParameter& parameter, const Context& context, int64_t& offset) const;
   void collect_names(std::vector<std::string>& names, std::vector<int>& counts) const;
-  void assign(const double*& values);
+  void collect_values(std::vector<double>& values, bool include_fixed) const;
+  void assign(const double*& values, bool include_fixed);
 
   KernelType type_ = KernelType::rbf;
   std::vector<Kernel> children_;

@@ -1,9 +1,10 @@
-// Projected L-BFGS with box bounds.
+// Projected L-BFGS with box bounds and a strong Wolfe line search.
 #include "credence/classical/bounded_lbfgs.h"
 
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <limits>
 #include <stdexcept>
 
 namespace credence::classical {
@@ -27,6 +28,25 @@ struct Pair {
   double rho;
 };
 
+// The minimiser of the cubic through (t1, f1, g1) and (t2, f2, g2), kept inside [lo, hi]
+// (bisection when the cubic has no real minimiser) (Nocedal & Wright 3.59).
+double cubic_minimiser(double t1, double f1, double g1, double t2, double f2, double g2, double lo, double hi) {
+  const double d1 = g1 + g2 - 3.0 * (f1 - f2) / (t1 - t2);
+  const double square = d1 * d1 - g1 * g2;
+  if (square >= 0 && std::isfinite(square)) {
+    const double d2 = std::copysign(std::sqrt(square), t2 - t1);
+    const double t = t2 - (t2 - t1) * (g2 + d2 - d1) / (g2 - g1 + 2.0 * d2);
+    if (std::isfinite(t)) return std::clamp(t, lo, hi);
+  }
+  return 0.5 * (lo + hi);
+}
+
+// One point of the line x + t d: its value, gradient and slope g . d.
+struct LinePoint {
+  double t = 0.0, f = 0.0, slope = 0.0;
+  std::vector<double> x, g;
+};
+
 }  // namespace
 
 BoundedLbfgsResult minimise_bounded_lbfgs(const BoundedObjective& objective, std::vector<double> x,
@@ -45,13 +65,21 @@ BoundedLbfgsResult minimise_bounded_lbfgs(const BoundedObjective& objective, std
   if (!std::isfinite(f)) throw std::invalid_argument("lbfgs: the objective is not finite at the starting point");
 
   std::deque<Pair> memory;
-  std::vector<double> direction(n), trial(n), trial_gradient(n), q(n);
-  std::vector<double> alphas;
+  std::vector<double> direction(n), q(n), alphas;
   auto project = [&](size_t i, double v) { return std::clamp(v, lower[i], upper[i]); };
-  // Variables held at a bound this step: at the bound with the gradient pushing outwards.
-  auto held = [&](size_t i) { return (x[i] <= lower[i] && g[i] > 0) || (x[i] >= upper[i] && g[i] < 0); };
+  auto evaluate = [&](double t) {
+    LinePoint p;
+    p.t = t;
+    p.x.resize(n);
+    p.g.assign(n, 0.0);
+    for (size_t i = 0; i < n; ++i) p.x[i] = project(i, x[i] + t * direction[i]);
+    p.f = objective(p.x, p.g);
+    ++result.evaluations;
+    p.slope = dot(p.g, direction);
+    return p;
+  };
 
-  for (result.iterations = 0; result.iterations < options.max_iter();) {
+  while (result.iterations < options.max_iter()) {
     double projected = 0.0;
     for (size_t i = 0; i < n; ++i) projected = std::max(projected, std::abs(project(i, x[i] - g[i]) - x[i]));
     if (projected <= options.gradient_tolerance()) {
@@ -59,8 +87,11 @@ BoundedLbfgsResult minimise_bounded_lbfgs(const BoundedObjective& objective, std
       result.stop_reason = "projected gradient below tolerance";
       break;
     }
+    // Variables on a bound that the gradient pushes outwards stay there for this step.
+    std::vector<bool> held(n);
+    for (size_t i = 0; i < n; ++i) held[i] = (x[i] <= lower[i] && g[i] > 0) || (x[i] >= upper[i] && g[i] < 0);
     // Two-loop recursion on the free variables.
-    for (size_t i = 0; i < n; ++i) q[i] = held(i) ? 0.0 : g[i];
+    for (size_t i = 0; i < n; ++i) q[i] = held[i] ? 0.0 : g[i];
     alphas.assign(memory.size(), 0.0);
     for (size_t k = memory.size(); k-- > 0;) {
       alphas[k] = memory[k].rho * dot(memory[k].s, q);
@@ -75,31 +106,96 @@ BoundedLbfgsResult minimise_bounded_lbfgs(const BoundedObjective& objective, std
       const double beta = memory[k].rho * dot(memory[k].y, q);
       for (size_t i = 0; i < n; ++i) q[i] += (alphas[k] - beta) * memory[k].s[i];
     }
-    for (size_t i = 0; i < n; ++i) direction[i] = held(i) ? 0.0 : -q[i];
+    // A free variable on a bound may not be asked to cross it either.
+    for (size_t i = 0; i < n; ++i) {
+      direction[i] = held[i] ? 0.0 : -q[i];
+      if ((x[i] <= lower[i] && direction[i] < 0) || (x[i] >= upper[i] && direction[i] > 0)) direction[i] = 0.0;
+    }
     double slope = dot(g, direction);
     if (!(slope < 0)) {
       // Not a descent direction (the curvature pairs disagree with the bounds): steepest descent.
       memory.clear();
-      for (size_t i = 0; i < n; ++i) direction[i] = held(i) ? 0.0 : -g[i];
+      for (size_t i = 0; i < n; ++i) direction[i] = held[i] ? 0.0 : -g[i];
       slope = dot(g, direction);
-    }
-    // First step: scaled to a unit move, as scipy does, since the gradient's scale is unknown.
-    double step = memory.empty() ? std::min(1.0, 1.0 / std::max(max_abs(direction), 1e-300)) : 1.0;
-    bool accepted = false;
-    double f_trial = 0.0;
-    for (int64_t trial_count = 0; trial_count < options.max_line_search(); ++trial_count) {
-      for (size_t i = 0; i < n; ++i) trial[i] = project(i, x[i] + step * direction[i]);
-      f_trial = objective(trial, trial_gradient);
-      ++result.evaluations;
-      double decrease = 0.0;
-      for (size_t i = 0; i < n; ++i) decrease += g[i] * (trial[i] - x[i]);
-      if (std::isfinite(f_trial) && f_trial <= f + 1e-4 * decrease) {
-        accepted = true;
+      if (!(slope < 0)) {
+        result.converged = true;
+        result.stop_reason = "no descent direction inside the bounds";
         break;
       }
-      step *= 0.5;
     }
-    if (!accepted) {
+    // The longest step that stays in the box along the direction.
+    double t_max = std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < n; ++i) {
+      if (direction[i] > 0) t_max = std::min(t_max, (upper[i] - x[i]) / direction[i]);
+      if (direction[i] < 0) t_max = std::min(t_max, (lower[i] - x[i]) / direction[i]);
+    }
+    // First step: a unit move, as scipy does, since the gradient's scale is unknown.
+    const double first = memory.empty() ? std::min(1.0, 1.0 / std::max(max_abs(direction), 1e-300)) : 1.0;
+
+    // Strong Wolfe line search (Nocedal & Wright algorithms 3.5 and 3.6) on t in (0, t_max];
+    // a non-finite value counts as too far. A step to the box's edge with sufficient decrease is accepted.
+    const double c1 = 1e-4, c2 = 0.9;
+    LinePoint previous;
+    previous.t = 0.0;
+    previous.f = f;
+    previous.slope = slope;
+    LinePoint accepted;
+    bool found = false;
+    int64_t trials = 0;
+    auto sufficient = [&](const LinePoint& p) { return std::isfinite(p.f) && p.f <= f + c1 * p.t * slope; };
+    auto zoom = [&](LinePoint lo, LinePoint hi) {
+      while (trials < options.max_line_search()) {
+        const double a = std::min(lo.t, hi.t), b = std::max(lo.t, hi.t);
+        double t = std::isfinite(hi.f) ? cubic_minimiser(lo.t, lo.f, lo.slope, hi.t, hi.f, hi.slope, a + 0.1 * (b - a), b - 0.1 * (b - a))
+                                       : 0.5 * (lo.t + hi.t);
+        auto p = evaluate(t);
+        ++trials;
+        if (!sufficient(p) || p.f >= lo.f) {
+          hi = std::move(p);
+        } else {
+          if (std::abs(p.slope) <= -c2 * slope) {
+            accepted = std::move(p);
+            found = true;
+            return;
+          }
+          if (p.slope * (hi.t - lo.t) >= 0) hi = lo;
+          lo = std::move(p);
+        }
+        if (std::abs(hi.t - lo.t) < 1e-12 * std::max(1.0, lo.t)) break;
+      }
+      // Out of trials: the best point with sufficient decrease, if any.
+      if (lo.t > 0) {
+        accepted = std::move(lo);
+        found = true;
+      }
+    };
+    double t = std::min(first, t_max);
+    while (trials < options.max_line_search()) {
+      auto p = evaluate(t);
+      ++trials;
+      if (!sufficient(p) || (trials > 1 && p.f >= previous.f)) {
+        zoom(previous, std::move(p));
+        break;
+      }
+      if (std::abs(p.slope) <= -c2 * slope) {
+        accepted = std::move(p);
+        found = true;
+        break;
+      }
+      if (p.slope >= 0) {
+        zoom(std::move(p), previous);
+        break;
+      }
+      if (t >= t_max) {
+        accepted = std::move(p);  // at the edge of the box, still going down
+        found = true;
+        break;
+      }
+      const double next = std::min(t_max, cubic_minimiser(previous.t, previous.f, previous.slope, p.t, p.f, p.slope, 2.0 * t, 10.0 * t));
+      previous = std::move(p);
+      t = next;
+    }
+    if (!found) {
       if (!memory.empty()) {
         memory.clear();  // retry once along the steepest descent before giving up
         continue;
@@ -110,8 +206,8 @@ BoundedLbfgsResult minimise_bounded_lbfgs(const BoundedObjective& objective, std
     ++result.iterations;
     Pair pair{std::vector<double>(n), std::vector<double>(n), 0.0};
     for (size_t i = 0; i < n; ++i) {
-      pair.s[i] = trial[i] - x[i];
-      pair.y[i] = trial_gradient[i] - g[i];
+      pair.s[i] = accepted.x[i] - x[i];
+      pair.y[i] = accepted.g[i] - g[i];
     }
     const double sy = dot(pair.s, pair.y);
     // Keep only pairs of positive curvature, so that the implicit inverse Hessian stays positive definite.
@@ -121,9 +217,9 @@ BoundedLbfgsResult minimise_bounded_lbfgs(const BoundedObjective& objective, std
       if (static_cast<int64_t>(memory.size()) > options.history()) memory.pop_front();
     }
     const double f_old = f;
-    x = trial;
-    g = trial_gradient;
-    f = f_trial;
+    x = std::move(accepted.x);
+    g = std::move(accepted.g);
+    f = accepted.f;
     if ((f_old - f) / std::max({std::abs(f_old), std::abs(f), 1.0}) <= options.function_tolerance()) {
       result.converged = true;
       result.stop_reason = "relative reduction below tolerance";

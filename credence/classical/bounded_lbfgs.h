@@ -35,8 +35,8 @@ struct BoundedLbfgsResult {
 // f(x, gradient) returns the value and writes the gradient (resized to x's size by the
 // caller). A value that is not finite marks a point outside the domain: the line search
 // steps back from it. Variables at a bound whose gradient points outwards are held there
-// for the step; the others follow the two-loop L-BFGS direction, projected into the box, with
-// a backtracking (Armijo) line search. Bounds may be infinite.
+// for the step; the others follow the two-loop L-BFGS direction, cut at the box's edge, with a
+// strong Wolfe line search (cubic interpolation, Nocedal & Wright 3.5-3.6). Bounds may be infinite.
 using BoundedObjective = std::function<double(const std::vector<double>& x, std::vector<double>& gradient)>;
 
 // Throws std::invalid_argument for mismatched sizes, lower > upper or a non-finite value at

@@ -41,8 +41,8 @@ struct LogMarginalLikelihood {
 };
 
 // ln N(y | 0, K(x) + jitter I) and, when `with_gradient`, its gradient with respect to the
-// kernel's free log-parameters: 1/2 tr((a a^T - K^-1) dK/dlog theta) with a = K^-1 y, the trace
-// contracted by one reverse pass through the kernel's expression. x [n, d], y [n], float64.
+// kernel's free log-parameters: 1/2 tr((a a^T - K^-1) dK/dlog theta) with a = K^-1 y (the
+// kernel's gram_gradient_contraction). x [n, d], y [n], float64.
 LogMarginalLikelihood log_marginal_likelihood(const Kernel& kernel, const at::Tensor& x, const at::Tensor& y,
                                               bool with_gradient = true, double max_relative_jitter = 1e-4);
 

@@ -542,3 +542,145 @@ at::Tensor Kernel::signal_diagonal(const at::Tensor& x, const at::Tensor& log_pa
 }
 
 }  // namespace credence::classical
+
+namespace credence::classical {
+
+void Kernel::contract(const at::Tensor& x, const at::Tensor& w, std::vector<double>& out) const {
+  if (type_ == KernelType::sum) {
+    for (const auto& child : children_) child.contract(x, w, out);
+    return;
+  }
+  if (type_ == KernelType::product) {
+    // d(prod_c K_c) = sum_c dK_c prod_{o != c} K_o: child c contracts with W times the others.
+    std::vector<at::Tensor> grams;
+    for (const auto& child : children_) grams.push_back(child.gram(x));
+    for (size_t c = 0; c < children_.size(); ++c) {
+      if (children_[c].n_free_parameters() == 0) continue;
+      auto weight = w.clone();
+      for (size_t o = 0; o < children_.size(); ++o) {
+        if (o != c) weight.mul_(grams[o]);
+      }
+      children_[c].contract(x, weight, out);
+    }
+    return;
+  }
+  std::vector<at::Tensor> p;
+  for (const auto& parameter : parameters_) p.push_back(at::tensor(parameter.log_value, float64()).exp());
+  // One entry per free parameter value, in storage order.
+  std::vector<at::Tensor> derivatives(parameters_.size());
+  const int64_t n = x.size(0);
+  switch (type_) {
+    case KernelType::white: derivatives[0] = (w.diagonal().sum() * p[0]).reshape({1}); break;
+    case KernelType::constant: derivatives[0] = (w.sum() * p[0]).reshape({1}); break;
+    case KernelType::linear: {
+      // dK/dlog v_k = v_k x_k x_k^T.
+      const auto per_feature = (x * w.matmul(x)).sum(0) * p[0];
+      derivatives[0] = p[0].numel() == 1 ? per_feature.sum().reshape({1}) : per_feature;
+      break;
+    }
+    case KernelType::periodic: {
+      // K = v exp(-S), S = sum_k (1 - cos theta_k) / l_k^2, theta_k = 2 pi (x_ik - x_jk) / period.
+      const auto k = gram(x);
+      const auto m = w * k;
+      const auto angle = 2.0 * M_PI * x / p[2];
+      const auto c = at::cos(angle), s = at::sin(angle);
+      const auto mc = m.matmul(c), ms = m.matmul(s);
+      const auto inverse_squares = p[1].pow(-2).expand({x.size(1)});
+      derivatives[0] = m.sum().reshape({1});
+      // dK/dlog l_k = 2 K (1 - cos theta_k) / l_k^2, with sum_ij M_ij cos theta_k = c_k^T M c_k + s_k^T M s_k.
+      const auto lengths = 2.0 * inverse_squares * (m.sum() - (c * mc).sum(0) - (s * ms).sum(0));
+      derivatives[1] = p[1].numel() == 1 ? lengths.sum().reshape({1}) : lengths;
+      // dK/dlog period = K sum_k theta_k sin theta_k / l_k^2, and sin(a - b) = sin a cos b - cos a sin b.
+      const auto cross = 2.0 * ((x * s * mc).sum(0) - (x * c * ms).sum(0));
+      derivatives[2] = ((2.0 * M_PI / p[2]) * (inverse_squares * cross).sum()).reshape({1});
+      break;
+    }
+    default: {
+      // Stationary: K = v f(s) with s = sum_k (x_ik - x_jk)^2 / l_k^2, so dK/dlog l_k = -2 v f'(s) s_k.
+      // One pass over the pairs i < j (W is symmetric), without [n, n] temporaries: at this size
+      // each elementwise tensor operation costs as much as the whole loop.
+      const auto xc = x.contiguous();
+      const auto wc = w.contiguous();
+      const double* xs = xc.data_ptr<double>();
+      const double* ws = wc.data_ptr<double>();
+      const int64_t d = x.size(1);
+      const double v = p[0].item<double>();
+      const double alpha = type_ == KernelType::rational_quadratic ? p[2].item<double>() : 0.0;
+      std::vector<double> inverse_squares(d), lengths(d, 0.0), squares(d);
+      const auto ls = p[1].contiguous();
+      for (int64_t k = 0; k < d; ++k) inverse_squares[k] = 1.0 / std::pow(ls.data_ptr<double>()[ls.numel() == 1 ? 0 : k], 2);
+      double variance = 0.0, shape = 0.0;
+      const double root3 = std::sqrt(3.0), root5 = std::sqrt(5.0);
+      for (int64_t i = 0; i < n; ++i) {
+        variance += ws[i * n + i] * v;  // s = 0 on the diagonal: k = v, and no length or shape term
+        const double* xi = xs + i * d;
+        for (int64_t j = i + 1; j < n; ++j) {
+          const double* xj = xs + j * d;
+          double squared = 0.0;
+          for (int64_t k = 0; k < d; ++k) {
+            const double diff = xi[k] - xj[k];
+            squares[k] = diff * diff * inverse_squares[k];
+            squared += squares[k];
+          }
+          double value, slope;  // k(s) and v f'(s)
+          switch (type_) {
+            case KernelType::rbf:
+              value = v * std::exp(-0.5 * squared);
+              slope = -0.5 * value;
+              break;
+            case KernelType::matern12: {
+              const double r = std::sqrt(squared);
+              value = v * std::exp(-r);
+              slope = r > 0 ? -value / (2.0 * r) : 0.0;  // unbounded f' at r = 0, where every s_k is 0 too
+              break;
+            }
+            case KernelType::matern32: {
+              const double e = std::exp(-root3 * std::sqrt(squared));
+              value = v * (1.0 + root3 * std::sqrt(squared)) * e;
+              slope = -1.5 * v * e;
+              break;
+            }
+            case KernelType::matern52: {
+              const double r = root5 * std::sqrt(squared);
+              const double e = std::exp(-r);
+              value = v * (1.0 + r + r * r / 3.0) * e;
+              slope = -(5.0 / 6.0) * v * (1.0 + r) * e;
+              break;
+            }
+            case KernelType::rational_quadratic: {
+              const double u = 1.0 + squared / (2.0 * alpha);
+              value = v * std::pow(u, -alpha);
+              slope = -0.5 * value / u;
+              shape += 2.0 * ws[i * n + j] * value * (squared / (2.0 * u) - alpha * std::log(u));  // dK/dlog alpha
+              break;
+            }
+            default: throw std::logic_error("kernel: unhandled type");
+          }
+          const double weight = 2.0 * ws[i * n + j];  // the pair (i, j) and (j, i)
+          variance += weight * value;
+          for (int64_t k = 0; k < d; ++k) lengths[k] += -2.0 * weight * slope * squares[k];
+        }
+      }
+      derivatives[0] = at::full({1}, variance, float64());
+      auto length_tensor = at::tensor(lengths, float64());
+      derivatives[1] = p[1].numel() == 1 ? length_tensor.sum().reshape({1}) : length_tensor;
+      if (type_ == KernelType::rational_quadratic) derivatives[2] = at::full({1}, shape, float64());
+      break;
+    }
+  }
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    if (parameters_[i].fixed) continue;
+    const auto values = derivatives[i].contiguous();
+    out.insert(out.end(), values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
+  }
+}
+
+at::Tensor Kernel::gram_gradient_contraction(const at::Tensor& x_in, const at::Tensor& w) const {
+  const auto x = checked_inputs(x_in, "x");
+  if (w.dim() != 2 || w.size(0) != x.size(0) || w.size(1) != x.size(0)) throw std::invalid_argument("kernel: W must be [n, n]");
+  std::vector<double> out;
+  contract(x, w.to(at::kDouble).contiguous(), out);
+  return at::tensor(out, float64()).reshape({static_cast<int64_t>(out.size())});
+}
+
+}  // namespace credence::classical

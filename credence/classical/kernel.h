@@ -90,6 +90,12 @@ class Kernel {
   at::Tensor diagonal(const at::Tensor& x, const at::Tensor& log_parameters = {}) const;                       // with noise, [n]
   at::Tensor signal_diagonal(const at::Tensor& x, const at::Tensor& log_parameters = {}) const;                // [n]
 
+  // sum_ij W_ij dK_ij / dlog theta_p for every free parameter p, with K = gram(x) and W [n, n]
+  // symmetric: the contraction that the log marginal likelihood's gradient needs, in closed
+  // form per kernel (a few passes over [n, n] and [n, n] x [n, d] products, where a reverse
+  // pass of autograd through the expression takes several times longer). [p]
+  at::Tensor gram_gradient_contraction(const at::Tensor& x, const at::Tensor& w) const;
+
  private:
   struct Context;
   at::Tensor evaluate(const Context& context, int64_t& offset) const;
@@ -98,6 +104,7 @@ class Kernel {
   void collect_names(std::vector<std::string>& names, std::vector<int>& counts) const;
   void collect_values(std::vector<double>& values, bool include_fixed) const;
   void assign(const double*& values, bool include_fixed);
+  void contract(const at::Tensor& x, const at::Tensor& w, std::vector<double>& out) const;
 
   KernelType type_ = KernelType::rbf;
   std::vector<Kernel> children_;

@@ -195,6 +195,21 @@ TEST(Kernel, LogMarginalLikelihoodGradientMatchesFiniteDifferences) {
   }
 }
 
+// The closed-form contraction sum_ij W_ij dK_ij/dlog theta against a reverse pass of autograd
+// through the same expression (which the sparse GP uses), for a random symmetric W.
+TEST(Kernel, ClosedFormContractionMatchesAutograd) {
+  auto generator = core::make_generator(5);
+  const auto x = at::randn({15, 2}, generator, kDouble);
+  auto w = at::randn({15, 15}, generator, kDouble);
+  w = w + w.t();
+  for (const char* text : kExpressions) {
+    const auto kernel = randomised(Kernel::parse(text).bound_to(2), generator);
+    auto theta = kernel.free_log_parameters().requires_grad_(true);
+    const auto expected = torch::autograd::grad({kernel.gram(x, theta)}, {theta}, {w}).at(0);
+    EXPECT_TRUE(at::allclose(kernel.gram_gradient_contraction(x, w), expected, 1e-10, 1e-10)) << text;
+  }
+}
+
 // d/dZ of a scalar built from K(Z, Z) and K(Z, X) (as the sparse GP's bound is), including
 // the zero distances on K(Z, Z)'s diagonal where a careless square root has no derivative.
 TEST(Kernel, InputGradientMatchesFiniteDifferences) {

@@ -6,7 +6,7 @@
 // into bench/results/uci.md.
 //
 //   gp_uci DATASET_DIR [--kernel 'rbf(ard)+white'] [--inducing M] [--restarts R] [--max-iter N]
-//          [--splits N] [--threads T] [--seed S] [--out SPLITS.csv]
+//          [--splits N | --split K] [--threads T] [--seed S] [--out SPLITS.csv] [--verbose 1]
 #include "credence/classical/gaussian_process.h"
 #include "credence/classical/sparse_gaussian_process.h"
 #include "credence/core/rng.h"
@@ -27,13 +27,14 @@ namespace {
 
 struct Settings {
   std::string directory, kernel = "rbf(ard)+white", out;
-  int64_t inducing = 0, restarts = 0, max_iter = 200, splits = 0;
+  int64_t inducing = 0, restarts = 0, max_iter = 200, splits = 0, only = -1;
   int threads = 1;
   std::uint64_t seed = 0;
+  bool verbose = false;
 };
 
 Settings parse(int argc, char** argv) {
-  if (argc < 2) throw std::invalid_argument("usage: gp_uci DATASET_DIR [--kernel K] [--inducing M] [--restarts R] [--max-iter N] [--splits N] [--threads T] [--seed S] [--out F]");
+  if (argc < 2) throw std::invalid_argument("usage: gp_uci DATASET_DIR [--kernel K] [--inducing M] [--restarts R] [--max-iter N] [--splits N | --split K] [--threads T] [--seed S] [--out F]");
   Settings s;
   s.directory = argv[1];
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -43,9 +44,11 @@ Settings parse(int argc, char** argv) {
     else if (flag == "--restarts") s.restarts = std::stoll(value);
     else if (flag == "--max-iter") s.max_iter = std::stoll(value);
     else if (flag == "--splits") s.splits = std::stoll(value);
+    else if (flag == "--split") s.only = std::stoll(value);
     else if (flag == "--threads") s.threads = std::stoi(value);
     else if (flag == "--seed") s.seed = std::stoull(value);
     else if (flag == "--out") s.out = value;
+    else if (flag == "--verbose") s.verbose = value == "1";
     else throw std::invalid_argument(flag + ": unknown option");
   }
   return s;
@@ -62,15 +65,16 @@ int main(int argc, char** argv) {
     const auto kernel = classical::Kernel::parse(s.kernel);
     const auto inputs = dataset.values.index_select(1, at::tensor(dataset.feature_columns, at::TensorOptions().dtype(at::kLong)));
     const auto targets = dataset.values.select(1, dataset.target_column);
-    const int64_t splits = s.splits > 0 ? std::min(s.splits, dataset.splits) : dataset.splits;
+    const int64_t splits = s.only >= 0 ? dataset.splits : s.splits > 0 ? std::min(s.splits, dataset.splits) : dataset.splits;
     std::ofstream out;
     if (!s.out.empty()) {
       out.open(s.out);
-      out << "split,rmse,log_likelihood,seconds,train_objective,iterations\n";
+      out << "split,rmse,log_likelihood,seconds,train_objective,iterations,at_bounds\n";
     }
     std::vector<double> rmses, lls;
     double total_seconds = 0.0;
     for (int64_t k = 0; k < splits; ++k) {
+      if (s.only >= 0 && k != s.only) continue;
       const auto split = dataset.split(k);
       const auto x = inputs.index_select(0, split.train_rows), xt = inputs.index_select(0, split.test_rows);
       const auto y = targets.index_select(0, split.train_rows), yt = targets.index_select(0, split.test_rows);
@@ -79,6 +83,7 @@ int main(int argc, char** argv) {
       classical::RegressionPrediction prediction;
       double objective = 0.0;
       int64_t iterations = 0;
+      std::string fitted, at_bounds;
       if (s.inducing > 0) {
         const auto model = classical::SparseGaussianProcessRegression::fit(
             x, y, kernel,
@@ -87,6 +92,8 @@ int main(int argc, char** argv) {
         prediction = model.predict(xt);
         objective = model.bound;
         iterations = model.n_iter;
+        fitted = model.kernel.to_string();
+        for (const auto& note : classical::parameters_at_bounds(model.kernel, 1e-5, 1e5)) at_bounds += (at_bounds.empty() ? "" : "; ") + note;
       } else {
         const auto model = classical::GaussianProcessRegression::fit(
             x, y, kernel,
@@ -95,6 +102,8 @@ int main(int argc, char** argv) {
         prediction = model.predict(xt);
         objective = model.log_marginal_likelihood;
         iterations = model.n_iter;
+        fitted = model.kernel.to_string();
+        for (const auto& note : classical::parameters_at_bounds(model.kernel, 1e-5, 1e5)) at_bounds += (at_bounds.empty() ? "" : "; ") + note;
       }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const auto variance = prediction.variance();
@@ -106,8 +115,9 @@ int main(int argc, char** argv) {
       total_seconds += seconds;
       std::printf("split %2lld: rmse %.4f  log-likelihood %.4f  %.1f s  (train %s %.3f, %lld iterations)\n", static_cast<long long>(k), rmse,
                   ll, seconds, s.inducing > 0 ? "bound" : "LML", objective, static_cast<long long>(iterations));
+      if (s.verbose) std::printf("  kernel %s%s%s\n", fitted.c_str(), at_bounds.empty() ? "" : "\n  at bounds: ", at_bounds.c_str());
       std::fflush(stdout);
-      if (out) out << k << "," << rmse << "," << ll << "," << seconds << "," << objective << "," << iterations << "\n";
+      if (out) out << k << "," << rmse << "," << ll << "," << seconds << "," << objective << "," << iterations << ",\"" << at_bounds << "\"\n";
     }
     auto summary = [](const std::vector<double>& v) {
       double mean = 0.0, square = 0.0;
@@ -118,8 +128,8 @@ int main(int argc, char** argv) {
     };
     const auto [rmse, rmse_se] = summary(rmses);
     const auto [ll, ll_se] = summary(lls);
-    std::printf("%s: %lld splits, kernel %s%s, rmse %.4f +- %.4f, log-likelihood %.4f +- %.4f, %.0f s in all (%d thread%s)\n",
-                s.directory.c_str(), static_cast<long long>(splits), s.kernel.c_str(),
+    std::printf("%s: %zu splits, kernel %s%s, rmse %.4f +- %.4f, log-likelihood %.4f +- %.4f, %.0f s in all (%d thread%s)\n",
+                s.directory.c_str(), rmses.size(), s.kernel.c_str(),
                 s.inducing > 0 ? (", " + std::to_string(s.inducing) + " inducing points").c_str() : "", rmse, rmse_se, ll, ll_se,
                 total_seconds, s.threads, s.threads == 1 ? "" : "s");
   } catch (const std::exception& e) {

@@ -491,7 +491,7 @@ void add_fit_command(CLI::App& app) {
   command->add_option("--method", settings->method, "ppca fit: closed-form or em")->check(CLI::IsMember({"closed-form", "em"}));
   command->add_option("--kernel", settings->kernel,
                       "gp kernel expression: rbf, matern12, matern32, matern52, rq, periodic, linear, white, constant, "
-                      "joined by + and *, with (ard), (fixed) and (param=value) arguments, e.g. 'rbf(ard)+white'")
+                      "joined by + and *, with (ard), (fixed) and (param=value) arguments, e.g. 'rbf(ard)+white' (grammar: docs/classical.md)")
       ->capture_default_str();
   command->add_option("--inducing", settings->inducing, "gp: M inducing points for the sparse variational GP (0: the exact GP)");
   command->add_option("--batch-size", settings->batch_size, "sparse gp: minibatch rows (Hensman et al. 2013; 0: Titsias's bound on all rows)");

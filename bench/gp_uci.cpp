@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
       classical::RegressionPrediction prediction;
       double objective = 0.0;
       int64_t iterations = 0;
-      std::string fitted, at_bounds;
+      classical::Kernel fitted;
       if (s.inducing > 0) {
         const auto model = classical::SparseGaussianProcessRegression::fit(
             x, y, kernel,
@@ -92,8 +92,7 @@ int main(int argc, char** argv) {
         prediction = model.predict(xt);
         objective = model.bound;
         iterations = model.n_iter;
-        fitted = model.kernel.to_string();
-        for (const auto& note : classical::parameters_at_bounds(model.kernel, 1e-5, 1e5)) at_bounds += (at_bounds.empty() ? "" : "; ") + note;
+        fitted = model.kernel;
       } else {
         const auto model = classical::GaussianProcessRegression::fit(
             x, y, kernel,
@@ -102,9 +101,10 @@ int main(int argc, char** argv) {
         prediction = model.predict(xt);
         objective = model.log_marginal_likelihood;
         iterations = model.n_iter;
-        fitted = model.kernel.to_string();
-        for (const auto& note : classical::parameters_at_bounds(model.kernel, 1e-5, 1e5)) at_bounds += (at_bounds.empty() ? "" : "; ") + note;
+        fitted = model.kernel;
       }
+      std::string at_bounds;
+      for (const auto& note : classical::parameters_at_bounds(fitted, 1e-5, 1e5)) at_bounds += (at_bounds.empty() ? "" : "; ") + note;
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const auto variance = prediction.variance();
       const auto error = yt - prediction.mean;
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
       total_seconds += seconds;
       std::printf("split %2lld: rmse %.4f  log-likelihood %.4f  %.1f s  (train %s %.3f, %lld iterations)\n", static_cast<long long>(k), rmse,
                   ll, seconds, s.inducing > 0 ? "bound" : "LML", objective, static_cast<long long>(iterations));
-      if (s.verbose) std::printf("  kernel %s%s%s\n", fitted.c_str(), at_bounds.empty() ? "" : "\n  at bounds: ", at_bounds.c_str());
+      if (s.verbose) std::printf("  kernel %s%s%s\n", fitted.to_string().c_str(), at_bounds.empty() ? "" : "\n  at bounds: ", at_bounds.c_str());
       std::fflush(stdout);
       if (out) out << k << "," << rmse << "," << ll << "," << seconds << "," << objective << "," << iterations << ",\"" << at_bounds << "\"\n";
     }

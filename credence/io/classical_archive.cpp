@@ -67,6 +67,15 @@ void add_kernel(Archive& archive, json& hyper, const classical::Kernel& kernel) 
   archive.add("kernel_log_parameters", kernel.all_log_parameters());
 }
 
+// What the exact and the sparse GP share: the kernel, the jitter and the standardisation.
+void add_gp_common(Archive& archive, json& hyper, const classical::Kernel& kernel, double jitter,
+                   const classical::ColumnScaling& inputs, const classical::ColumnScaling& target) {
+  add_scaling(archive, "input", inputs);
+  add_scaling(archive, "target", target);
+  add_kernel(archive, hyper, kernel);
+  hyper["jitter"] = jitter;
+}
+
 classical::Kernel read_kernel(const Archive& archive, const json& hyper) {
   const auto kernel = classical::Kernel::parse(hyper.at("kernel").get<std::string>());
   return kernel.with_all_log_parameters(tensor(archive, "kernel_log_parameters", {kernel.all_log_parameters().numel()}));
@@ -159,10 +168,7 @@ Archive to_archive(const ClassicalModel& model) {
     const auto& m = model.gp;
     archive.add("train_inputs", m.train_inputs);
     archive.add("train_targets", m.train_targets);
-    add_scaling(archive, "input", m.input_scaling);
-    add_scaling(archive, "target", m.target_scaling);
-    add_kernel(archive, hyper, m.kernel);
-    hyper["jitter"] = m.jitter;
+    add_gp_common(archive, hyper, m.kernel, m.jitter, m.input_scaling, m.target_scaling);
     summary = {{"log_marginal_likelihood", m.log_marginal_likelihood},
                {"log_marginal_likelihood_original_units", m.log_marginal_likelihood_original_units()},
                {"n_iter", m.n_iter}, {"n_evaluations", m.n_evaluations}, {"converged", m.converged}};
@@ -171,10 +177,7 @@ Archive to_archive(const ClassicalModel& model) {
     archive.add("inducing_inputs", m.inducing_inputs);
     archive.add("q_mean", m.q_mean);
     archive.add("q_sqrt", m.q_sqrt);
-    add_scaling(archive, "input", m.input_scaling);
-    add_scaling(archive, "target", m.target_scaling);
-    add_kernel(archive, hyper, m.kernel);
-    hyper["jitter"] = m.jitter;
+    add_gp_common(archive, hyper, m.kernel, m.jitter, m.input_scaling, m.target_scaling);
     summary = {{"bound", m.bound}, {"method", m.method}, {"n_iter", m.n_iter}, {"converged", m.converged},
                {"inducing_points", m.n_inducing()}};
   } else if (model.kind == "logistic") {

@@ -7,31 +7,19 @@ Uses Debian's python3-sklearn (1.2.1 for the committed files) and python3-pomegr
 Every data set is drawn here from a fixed seed and stored beside the values, so the C++ tests
 need neither Python nor these packages. Writes gp.json, logistic.json and hmm.json.
 """
-import itertools
-import json
 import os
+import sys
 import warnings
 
 import numpy as np
-import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import (RBF, ConstantKernel, DotProduct, ExpSineSquared, Matern,
                                               RationalQuadratic, WhiteKernel)
 from sklearn.linear_model import LogisticRegression
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def save(name, payload):
-    payload["sklearn_version"] = sklearn.__version__
-    with open(os.path.join(HERE, name), "w") as out:
-        json.dump(payload, out, indent=1, sort_keys=True)
-        out.write("\n")
-
-
-def tolist(a):
-    return np.asarray(a, dtype=np.float64).tolist()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_reference import save, tolist  # noqa: E402  (the same file format as the first half's)
 
 
 # --- Gaussian processes ------------------------------------------------------------------------

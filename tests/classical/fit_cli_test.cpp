@@ -159,7 +159,16 @@ TEST_F(FitCommand, GaussianProcessesPredictAsRegressions) {
                                  quoted(path("p.csv")));
     ASSERT_EQ(predict.exit_code, 0) << predict.err;
     EXPECT_EQ(header_of(path("p.csv")), "mean,std,aleatoric_std,epistemic_std,lower,upper");
-    if (args == "--inducing 6") continue;  // evaluate shares the regression code path (each command costs a LibTorch start-up)
+    if (args == "--inducing 6") {
+      // evaluate shares the exact GP's code path (each command costs a LibTorch start-up); inspect shows the kind and kernel.
+      const auto inspect = run_cli("inspect --json --model " + quoted(path("m")));
+      ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+      const auto metadata = nlohmann::json::parse(inspect.out);
+      EXPECT_EQ(metadata.at("kind"), "sparse_gp");
+      EXPECT_EQ(metadata.at("summary").at("inducing_points"), 6);
+      EXPECT_EQ(metadata.at("hyper_parameters").at("kernel").get<std::string>().rfind("rbf(variance=", 0), 0u) << inspect.out;
+      continue;
+    }
     const auto evaluate = run_cli("evaluate --json --model " + quoted(path("m")) + " --data " + quoted(path("sine.csv")));
     ASSERT_EQ(evaluate.exit_code, 0) << evaluate.err;
     const auto report = nlohmann::json::parse(evaluate.out);

@@ -1,14 +1,15 @@
 // `credence evaluate`: how good and how honest a model's predictions are on labelled data.
-#include "classical_models.h"
 #include "classification_data.h"
 #include "cli_support.h"
 #include "commands.h"
 
 #include "credence/io/archive.h"
+#include "credence/io/classical_archive.h"
 #include "credence/io/classification_model.h"
 #include "credence/metrics/classification_metrics.h"
 #include "credence/report/reliability_diagram.h"
 #include "credence/io/regression_model.h"
+#include "credence/workflow/classical_prediction.h"
 #include "credence/workflow/classification_prediction.h"
 #include "credence/workflow/regression_prediction.h"
 
@@ -100,11 +101,11 @@ void run_evaluate(const EvaluateArguments& a) {
     return;
   }
   require(a.ood.empty(), "--ood", "out-of-distribution scores are for classifiers");
-  auto table = data::read_csv(a.data);
-  if (is_classical_kind(kind)) {
-    print_report(nlohmann::json::parse(classical_evaluate(archive, table, a.level)), a.json);
+  if (io::is_classical_kind(kind)) {
+    print_report(nlohmann::json::parse(workflow::classical_evaluate(archive, a.data, {a.level, a.samples, a.seed})), a.json);
     return;
   }
+  auto table = data::read_csv(a.data);
   auto model = io::regression_model_from_archive(archive);
   table.column_index(model.target_name);
   auto target = table.select({model.target_name}).squeeze(1);

@@ -1,12 +1,13 @@
 // `credence predict`: predictive distributions for the rows of a CSV file.
-#include "classical_models.h"
 #include "classification_data.h"
 #include "cli_support.h"
 #include "commands.h"
 
 #include "credence/io/archive.h"
+#include "credence/io/classical_archive.h"
 #include "credence/io/classification_model.h"
 #include "credence/io/regression_model.h"
+#include "credence/workflow/classical_prediction.h"
 #include "credence/workflow/classification_prediction.h"
 #include "credence/workflow/regression_prediction.h"
 
@@ -37,12 +38,12 @@ void run_predict(const PredictArguments& a) {
     data::write_csv(a.out, table.columns, table.values, table.classes);
     return;
   }
-  auto table = data::read_csv(a.data);
-  if (is_classical_kind(kind)) {
-    auto result = classical_predict(archive, table, a.level);
-    data::write_csv(a.out, result.columns, result.values);
+  if (io::is_classical_kind(kind)) {
+    auto result = workflow::classical_predict(archive, a.data, {a.level, a.samples, a.seed});
+    data::write_csv(a.out, result.columns, result.values, result.leading_text);
     return;
   }
+  auto table = data::read_csv(a.data);
   auto model = io::regression_model_from_archive(archive);
   auto predictions =
       workflow::predict_regression(model, workflow::model_inputs(table, model.feature_names), a.samples, a.level, a.seed);

@@ -1,6 +1,8 @@
 // Basis functions for linear regression.
 #include "credence/classical/basis.h"
 
+#include "credence/classical/column_scaling.h"
+
 #include <stdexcept>
 #include <vector>
 
@@ -47,10 +49,9 @@ Basis Basis::rbf(const at::Tensor& centres, double width, bool include_bias) {
 }
 
 void Basis::standardise_inputs(const at::Tensor& x) {
-  auto xd = x.to(at::kDouble);
-  input_mean = xd.mean(0);
-  auto scale = xd.std(0, /*unbiased=*/false);
-  input_scale = at::where(scale > 0, scale, at::ones_like(scale));
+  const auto scaling = ColumnScaling::fit(x);
+  input_mean = scaling.mean;
+  input_scale = scaling.scale;
 }
 
 int64_t Basis::output_features(int64_t input_features) const {

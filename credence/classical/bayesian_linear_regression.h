@@ -4,6 +4,8 @@
 // Gamma hyper-priors (the same updates as scikit-learn's BayesianRidge).
 #pragma once
 
+#include "credence/classical/regression_prediction.h"
+
 #include <ATen/ATen.h>
 #include <torch/arg.h>
 
@@ -32,14 +34,6 @@ struct BayesianLinearRegressionOptions {
   TORCH_ARG(int64_t, max_iter) = 300;
   // Stop when the summed absolute change of the posterior mean falls below tol (scikit-learn's rule).
   TORCH_ARG(double, tol) = 1e-3;
-};
-
-// A Gaussian predictive distribution per row: total variance = aleatoric + epistemic.
-struct RegressionPrediction {
-  at::Tensor mean;                // [n]
-  at::Tensor aleatoric_variance;  // [n], 1 / beta: the noise that more data would not remove
-  at::Tensor epistemic_variance;  // [n], phi^T S_N phi: the weight uncertainty that it would
-  at::Tensor variance() const { return aleatoric_variance + epistemic_variance; }
 };
 
 struct BayesianLinearRegression {

@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kKinds = {"blr", "ard", "kmeans", "gmm", "vgmm", "pca", "ppca"};
+const std::vector<std::string> kKinds = {"blr", "ard", "kmeans", "gmm", "vgmm", "pca", "ppca", "gp", "sparse_gp", "logistic", "hmm"};
 
 // The archive stores float64 tensors as given; loaded ones are checked for shape here, so that a
 // hand-edited or mismatched file fails on load with its path rather than later in a product.
@@ -50,6 +50,35 @@ classical::Basis read_basis(const Archive& archive, const json& metadata, int64_
     basis.input_scale = tensor(archive, "basis.input_scale", {d});
   }
   return basis;
+}
+
+void add_scaling(Archive& archive, const std::string& prefix, const classical::ColumnScaling& scaling) {
+  archive.add(prefix + "_mean", scaling.mean);
+  archive.add(prefix + "_scale", scaling.scale);
+}
+
+classical::ColumnScaling read_scaling(const Archive& archive, const std::string& prefix, int64_t columns) {
+  return {tensor(archive, prefix + "_mean", {columns}), tensor(archive, prefix + "_scale", {columns})};
+}
+
+// A kernel is its expression (for the structure) and its log-parameters (for the exact values).
+void add_kernel(Archive& archive, json& hyper, const classical::Kernel& kernel) {
+  hyper["kernel"] = kernel.to_string();
+  archive.add("kernel_log_parameters", kernel.all_log_parameters());
+}
+
+// What the exact and the sparse GP share: the kernel, the jitter and the standardisation.
+void add_gp_common(Archive& archive, json& hyper, const classical::Kernel& kernel, double jitter,
+                   const classical::ColumnScaling& inputs, const classical::ColumnScaling& target) {
+  add_scaling(archive, "input", inputs);
+  add_scaling(archive, "target", target);
+  add_kernel(archive, hyper, kernel);
+  hyper["jitter"] = jitter;
+}
+
+classical::Kernel read_kernel(const Archive& archive, const json& hyper) {
+  const auto kernel = classical::Kernel::parse(hyper.at("kernel").get<std::string>());
+  return kernel.with_all_log_parameters(tensor(archive, "kernel_log_parameters", {kernel.all_log_parameters().numel()}));
 }
 
 }  // namespace
@@ -135,6 +164,47 @@ Archive to_archive(const ClassicalModel& model) {
     archive.add("weights", m.weights);
     hyper = {{"noise_variance", m.noise_variance}};
     summary = {{"n_iter", m.n_iter}, {"converged", m.converged}};
+  } else if (model.kind == "gp") {
+    const auto& m = model.gp;
+    archive.add("train_inputs", m.train_inputs);
+    archive.add("train_targets", m.train_targets);
+    add_gp_common(archive, hyper, m.kernel, m.jitter, m.input_scaling, m.target_scaling);
+    summary = {{"log_marginal_likelihood", m.log_marginal_likelihood},
+               {"log_marginal_likelihood_original_units", m.log_marginal_likelihood_original_units()},
+               {"n_iter", m.n_iter}, {"n_evaluations", m.n_evaluations}, {"converged", m.converged}};
+  } else if (model.kind == "sparse_gp") {
+    const auto& m = model.sparse_gp;
+    archive.add("inducing_inputs", m.inducing_inputs);
+    archive.add("q_mean", m.q_mean);
+    archive.add("q_sqrt", m.q_sqrt);
+    add_gp_common(archive, hyper, m.kernel, m.jitter, m.input_scaling, m.target_scaling);
+    summary = {{"bound", m.bound}, {"method", m.method}, {"n_iter", m.n_iter}, {"converged", m.converged},
+               {"inducing_points", m.n_inducing()}};
+  } else if (model.kind == "logistic") {
+    const auto& m = model.logistic;
+    archive.add("weights", m.weights);
+    archive.add("intercepts", m.intercepts);
+    archive.add("covariance", m.covariance);
+    add_scaling(archive, "input", m.input_scaling);
+    metadata["classes"] = model.class_names;
+    hyper = {{"alpha", m.alpha}, {"fit_intercept", m.fit_intercept}, {"predictive", classical::to_string(model.predictive)}};
+    summary = {{"log_evidence", m.log_evidence}, {"effective_parameters", m.effective_parameters}, {"n_iter", m.n_iter},
+               {"converged", m.converged}};
+  } else if (model.kind == "hmm") {
+    const auto& m = model.hmm;
+    archive.add("start", m.start);
+    archive.add("transition", m.transition);
+    if (m.emission == classical::EmissionType::gaussian) {
+      archive.add("means", m.means);
+      archive.add("covariances", m.covariances);
+    } else {
+      archive.add("emission_probabilities", m.emission_probabilities);
+    }
+    if (!model.sequence_column.empty()) metadata["sequence_column"] = model.sequence_column;
+    hyper = {{"emission", classical::to_string(m.emission)}, {"states", m.n_states()}};
+    if (m.emission == classical::EmissionType::gaussian) hyper["covariance_type"] = classical::to_string(m.covariance_type);
+    summary = {{"n_iter", m.n_iter}, {"converged", m.converged}, {"parameters", m.n_parameters()},
+               {"total_log_likelihood", m.log_likelihood_history.empty() ? 0.0 : m.log_likelihood_history.back()}};
   }
   metadata["hyper_parameters"] = hyper.is_null() ? json::object() : hyper;
   metadata["summary"] = summary.is_null() ? json::object() : summary;
@@ -244,11 +314,77 @@ ClassicalModel classical_model_from_archive(const Archive& archive) {
       m.noise_variance = hyper.at("noise_variance").get<double>();
       m.n_iter = summary.at("n_iter").get<int64_t>();
       m.converged = summary.at("converged").get<bool>();
+    } else if (model.kind == "gp") {
+      const auto kernel = read_kernel(archive, hyper);
+      const auto inputs = tensor(archive, "train_inputs", {-1, d});
+      const auto targets = tensor(archive, "train_targets", {inputs.size(0)});
+      // The factor and the weights are recomputed with the stored jitter: an [n, n] matrix is not worth the space.
+      auto& m = model.gp;
+      m = classical::GaussianProcessRegression::posterior(kernel, inputs, targets, hyper.at("jitter").get<double>(),
+                                                          read_scaling(archive, "input", d), read_scaling(archive, "target", 1));
+      m.n_iter = summary.at("n_iter").get<int64_t>();
+      m.n_evaluations = summary.at("n_evaluations").get<int64_t>();
+      m.converged = summary.at("converged").get<bool>();
+    } else if (model.kind == "sparse_gp") {
+      const auto kernel = read_kernel(archive, hyper);
+      const auto inducing = tensor(archive, "inducing_inputs", {-1, d});
+      const int64_t m_points = inducing.size(0);
+      auto& m = model.sparse_gp;
+      m = classical::SparseGaussianProcessRegression::posterior(
+          kernel, inducing, tensor(archive, "q_mean", {m_points}), tensor(archive, "q_sqrt", {m_points, m_points}),
+          hyper.at("jitter").get<double>(), read_scaling(archive, "input", d), read_scaling(archive, "target", 1));
+      m.bound = summary.at("bound").get<double>();
+      m.method = summary.at("method").get<std::string>();
+      m.n_iter = summary.at("n_iter").get<int64_t>();
+      m.converged = summary.at("converged").get<bool>();
+    } else if (model.kind == "logistic") {
+      auto& m = model.logistic;
+      model.class_names = metadata.at("classes").get<std::vector<std::string>>();
+      m.n_classes = static_cast<int64_t>(model.class_names.size());
+      if (m.n_classes < 2) throw ArchiveError(archive.path + ": model file is corrupted (fewer than two classes)");
+      const int64_t rows = m.n_classes == 2 ? 1 : m.n_classes;
+      m.fit_intercept = hyper.at("fit_intercept").get<bool>();
+      m.alpha = hyper.at("alpha").get<double>();
+      model.predictive = classical::logistic_predictive_from_string(hyper.at("predictive").get<std::string>());
+      m.weights = tensor(archive, "weights", {rows, d});
+      m.intercepts = tensor(archive, "intercepts", {rows});
+      const int64_t p = rows * (d + (m.fit_intercept ? 1 : 0));
+      m.covariance = tensor(archive, "covariance", {p, p});
+      m.input_scaling = read_scaling(archive, "input", d);
+      m.log_evidence = summary.at("log_evidence").get<double>();
+      m.effective_parameters = summary.at("effective_parameters").get<double>();
+      m.n_iter = summary.at("n_iter").get<int64_t>();
+      m.converged = summary.at("converged").get<bool>();
+    } else if (model.kind == "hmm") {
+      if (metadata.contains("sequence_column")) model.sequence_column = metadata.at("sequence_column").get<std::string>();
+      const auto emission = classical::emission_type_from_string(hyper.at("emission").get<std::string>());
+      const auto start = tensor(archive, "start", {-1});
+      const int64_t k = start.size(0);
+      const auto transition = tensor(archive, "transition", {k, k});
+      auto& m = model.hmm;
+      if (emission == classical::EmissionType::gaussian) {
+        const auto type = classical::covariance_type_from_string(hyper.at("covariance_type").get<std::string>());
+        const auto means = tensor(archive, "means", {k, d});
+        at::Tensor covariances;
+        switch (type) {
+          case classical::CovarianceType::full: covariances = tensor(archive, "covariances", {k, d, d}); break;
+          case classical::CovarianceType::diag: covariances = tensor(archive, "covariances", {k, d}); break;
+          case classical::CovarianceType::spherical: covariances = tensor(archive, "covariances", {k}); break;
+        }
+        m = classical::HiddenMarkovModel::gaussian(start, transition, means, covariances, type);
+      } else {
+        m = classical::HiddenMarkovModel::categorical(start, transition, tensor(archive, "emission_probabilities", {k, -1}));
+      }
+      m.n_iter = summary.at("n_iter").get<int64_t>();
+      m.converged = summary.at("converged").get<bool>();
+      m.log_likelihood_history = {summary.at("total_log_likelihood").get<double>()};
     }
   } catch (const json::exception& e) {
     throw ArchiveError(archive.path + ": model file is corrupted (metadata field missing or of the wrong type for '" +
                        model.kind + "')");
   } catch (const std::invalid_argument& e) {
+    throw ArchiveError(archive.path + ": model file is corrupted (" + std::string(e.what()) + ")");
+  } catch (const classical::NotPositiveDefinite& e) {
     throw ArchiveError(archive.path + ": model file is corrupted (" + std::string(e.what()) + ")");
   }
   return model;

@@ -14,9 +14,7 @@ namespace {
 
 // The model's input columns from the table, by name, in the model's order, as float64.
 at::Tensor feature_matrix(const io::ClassicalModel& model, const data::CsvTable& table) {
-  std::vector<int64_t> index;
-  for (const auto& name : model.features) index.push_back(table.column_index(name));
-  return table.values.to(at::kDouble).index_select(1, at::tensor(index, at::TensorOptions().dtype(at::kLong)));
+  return table.select_double(model.features);
 }
 
 void check_level(double level) {
@@ -95,7 +93,7 @@ std::string classical_evaluate(const io::Archive& archive, const data::CsvTable&
   if (model.kind == "blr" || model.kind == "ard") {
     check_level(level);
     if (model.target.empty()) throw std::runtime_error(archive.path + ": model file names no target column");
-    const auto t = table.values.to(at::kDouble).select(1, table.column_index(model.target));
+    const auto t = table.select_double({model.target}).squeeze(1);
     const auto prediction = regression_prediction(model, x);
     const auto variance = prediction.variance();
     const auto error = t - prediction.mean;

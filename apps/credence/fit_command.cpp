@@ -51,12 +51,6 @@ std::string join(const std::vector<std::string>& names) {
   return joined;
 }
 
-at::Tensor columns_of(const data::CsvTable& table, const std::vector<std::string>& names) {
-  std::vector<int64_t> index;
-  for (const auto& name : names) index.push_back(table.column_index(name));
-  return table.values.to(at::kDouble).index_select(1, at::tensor(index, at::TensorOptions().dtype(at::kLong))).contiguous();
-}
-
 bool is_regression(const std::string& kind) { return kind == "blr" || kind == "ard"; }
 
 // A degree given on the command line: a whole number from 0 to 30, or "auto".
@@ -112,8 +106,8 @@ std::string settings_json(const FitSettings& s, const classical::Basis* basis) {
 }
 
 void fit_regression(const FitSettings& s, const data::CsvTable& table, io::ClassicalModel& model, at::Generator& generator) {
-  const auto x = columns_of(table, model.features);
-  const auto t = table.values.to(at::kDouble).select(1, table.column_index(model.target)).contiguous();
+  const auto x = table.select_double(model.features);
+  const auto t = table.select_double({model.target}).squeeze(1).contiguous();
   classical::check_no_constant_columns(x, model.features);
   if ((t == t[0]).all().item<bool>()) throw std::invalid_argument("--target: column '" + model.target + "' is constant");
 
@@ -145,12 +139,12 @@ void fit_regression(const FitSettings& s, const data::CsvTable& table, io::Class
     require(s.centres >= 1, "--centres", "must be at least 1");
     require(s.width > 0, "--width", "must be positive");
     require(s.centres <= table.rows(), "--centres",
-            std::to_string(s.centres) + " centres need at least as many rows; " + table.path + " has " + std::to_string(table.rows()));
+            std::to_string(s.centres) + " centres need at least as many rows; " + table.path() + " has " + std::to_string(table.rows()));
     auto standardiser = classical::Basis::identity();
     standardiser.standardise_inputs(x);
     const auto z = standardiser.expand(x);
     if (classical::distinct_rows(z) < s.centres) {
-      throw std::invalid_argument("--centres: " + table.path + " has fewer distinct rows than " + std::to_string(s.centres) + " centres");
+      throw std::invalid_argument("--centres: " + table.path() + " has fewer distinct rows than " + std::to_string(s.centres) + " centres");
     }
     // Centres are data points spread by k-means++ seeding, in standardised units like the width.
     basis = classical::Basis::rbf(classical::kmeans_plus_plus(z, s.centres, generator), s.width);
@@ -180,6 +174,7 @@ void fit_regression(const FitSettings& s, const data::CsvTable& table, io::Class
 }
 
 void run_fit(const FitSettings& s) {
+  check_output("--out", s.out, {{"--data", s.data}});
   apply_threads(s.threads);
   if (s.restarts < 0) throw std::invalid_argument("--restarts: must be at least 1");
   const auto table = data::read_csv(s.data);
@@ -210,7 +205,7 @@ void run_fit(const FitSettings& s) {
   if (is_regression(s.kind)) {
     fit_regression(s, table, model, generator);
   } else {
-    const auto x = columns_of(table, model.features);
+    const auto x = table.select_double(model.features);
     if (s.kind == "kmeans") {
       const int64_t k = need_components(0);
       auto options = classical::KMeansOptions(k);

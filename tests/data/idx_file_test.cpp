@@ -14,6 +14,7 @@
 #include <vector>
 
 using namespace credence;
+using credence::testing::crc32_of;
 using credence::testing::read_text;
 using credence::testing::TemporaryDirectory;
 using credence::testing::write_text;
@@ -43,15 +44,6 @@ std::string header(const std::vector<uint32_t>& dims) {
   std::string h{'\0', '\0', '\x08', static_cast<char>(dims.size())};
   for (auto d : dims) h += be32(d);
   return h;
-}
-
-uint32_t crc32_of(const std::string& bytes) {
-  uint32_t crc = 0xffffffffu;
-  for (unsigned char byte : bytes) {
-    crc ^= byte;
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
-  }
-  return ~crc;
 }
 
 std::string le32(uint32_t v) {
@@ -273,6 +265,26 @@ TEST(IdxFile, ImageFolderErrorsNameTheFiles) {
   EXPECT_THROW(read_idx_images(dir.root(), "t10k", std::nan("")), std::invalid_argument);
   EXPECT_THROW(read_idx_images(dir.root(), "t10k", 1e-300), std::invalid_argument);  // 0 in float32
   EXPECT_THROW(read_idx_images(dir.root(), "test"), std::invalid_argument);
+}
+
+TEST(IdxFile, ALabelsFileGivenAsImagesSaysSo) {
+  TemporaryDirectory dir;
+  // Both files hold labels: the images name has the labels' magic 0x00000801.
+  write_idx(dir.path("train-images-idx3-ubyte"), bytes_tensor({1, 2, 3}, {3}), false);
+  write_idx(dir.path("train-labels-idx1-ubyte"), bytes_tensor({1, 2, 3}, {3}), false);
+  EXPECT_EQ(error_of([&] { read_idx_images(dir.root(), "train"); }),
+            dir.path("train-images-idx3-ubyte") +
+                ": expected 3 dimensions (images x rows x columns), found 1 (3); this is a labels file (magic "
+                "0x00000801), not an images file");
+  // And the other way round.
+  write_idx(dir.path("t10k-images-idx3-ubyte"), bytes_tensor({1, 2, 3, 4}, {1, 2, 2}), false);
+  write_idx(dir.path("t10k-labels-idx1-ubyte"), bytes_tensor({1, 2, 3, 4}, {1, 2, 2}), false);
+  EXPECT_EQ(error_of([&] { read_idx_images(dir.root(), "t10k"); }),
+            dir.path("t10k-labels-idx1-ubyte") +
+                ": expected 1 dimension (labels), found 3 (1x2x2); this is an images file (magic 0x00000803), not a "
+                "labels file");
+  std::filesystem::create_directory(dir.path("folder"));
+  EXPECT_EQ(error_of([&] { read_idx(dir.path("folder")); }), dir.path("folder") + ": is a directory, not a file");
 }
 
 TEST(IdxFile, WriteRejectsWhatIdxCannotHold) {

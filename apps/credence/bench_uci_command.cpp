@@ -52,11 +52,7 @@ constexpr int64_t kEnsembleMembers = 5;
 std::vector<Candidate> method_candidates(const BenchUciArguments& a, const data::UciDataset& d, int64_t epochs) {
   const bool ensemble = a.method == "ensemble";
   const auto method = ensemble ? nn::Method::deterministic : parse_choice("--method", a.method, nn::method_from_string);
-  std::vector<int64_t> hidden{d.hidden};
-  if (!a.hidden.empty()) {
-    hidden.clear();
-    for (const auto& part : split_list(a.hidden)) hidden.push_back(std::stoll(part));
-  }
+  const auto hidden = a.hidden.empty() ? std::vector<int64_t>{d.hidden} : parse_layer_sizes("--hidden", a.hidden);
   auto base = workflow::RegressionFitOptions()
                   .hidden(hidden)
                   .method(method)
@@ -187,6 +183,7 @@ SplitResult run_split(const data::UciDataset& d, int64_t k, const std::vector<Ca
 }
 
 void run_bench_uci(const BenchUciArguments& a) {
+  if (!a.out.empty()) check_output("--out", a.out, {{"--dataset", a.dataset}});
   require(a.jobs >= 1, "--jobs", "expected at least 1");
   require(a.samples > 0, "--samples", "expected a positive number of samples");
   if (a.method != "ensemble") parse_choice("--method", a.method, nn::method_from_string);

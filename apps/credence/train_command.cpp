@@ -36,23 +36,7 @@ struct TrainArguments {
   bool quiet = false, autograd = false;
 };
 
-std::vector<int64_t> parse_hidden(const std::string& text) {
-  std::vector<int64_t> sizes;
-  if (text.empty() || text == "none") return sizes;
-  for (const auto& part : split_list(text)) {
-    int64_t value = 0;
-    try {
-      size_t used = 0;
-      value = std::stoll(part, &used);
-      if (used != part.size()) value = 0;
-    } catch (const std::exception&) {
-      value = 0;
-    }
-    require(value > 0, "--hidden", "expected positive layer sizes separated by commas (e.g. 50,50), got '" + text + "'");
-    sizes.push_back(value);
-  }
-  return sizes;
-}
+std::vector<int64_t> parse_hidden(const std::string& text) { return parse_layer_sizes("--hidden", text); }
 
 void check_common(const TrainArguments& a) {
   require(a.epochs > 0, "--epochs", "expected a positive number of epochs, got " + std::to_string(a.epochs));
@@ -195,6 +179,7 @@ void run_train_classification(const TrainArguments& a) {
 }
 
 void run_train(const TrainArguments& a) {
+  check_output("--out", a.out, {{"--data", a.data}});
   apply_threads(a.threads);
   check_common(a);
   if (a.task == "regression") {

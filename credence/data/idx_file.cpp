@@ -14,6 +14,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace credence::data {
@@ -84,6 +85,9 @@ class GzReader {
     }
     return done;
   }
+
+  // True for a plain (not gzip) file; meaningful after the first read.
+  bool plain() { return gzdirect(file_) == 1; }
 
   // "the file holds N bytes" or, for gzip, "the file decompresses to N bytes".
   std::string holds(size_t bytes) {
@@ -176,6 +180,13 @@ IdxArray read_body(GzReader& in, const std::string& path, IdxHeader header) {
   const int64_t expected = header.expected;
   const std::string declared = "header says " + dims_text(header.dims) + " unsigned bytes (" +
                                std::to_string(static_cast<int64_t>(header.bytes) + expected) + " bytes with the header)";
+  // A plain file's size is known: a header that claims more data than the file holds is truncated
+  // without allocating anything.
+  struct stat info {};
+  if (in.plain() && ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+      expected > static_cast<int64_t>(info.st_size) - static_cast<int64_t>(header.bytes)) {
+    throw std::runtime_error(path + ": truncated: " + declared + " but " + in.holds(static_cast<size_t>(info.st_size)));
+  }
   // Straight into the tensor's buffer, in large reads; the buffer only outgrows kFirstAllocation as
   // the data keeps coming.
   at::Tensor data = at::empty({std::min(expected, kFirstAllocation)}, at::kByte);

@@ -43,7 +43,7 @@ fuzz:
 	@cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCREDENCE_FUZZ=ON \
 	  -DCREDENCE_BUILD_TESTS=OFF -DCREDENCE_BUILD_BENCH=OFF -DCREDENCE_BUILD_EXAMPLES=OFF \
 	  > $(FUZZ_DIR).configure.log 2>&1 || (cat $(FUZZ_DIR).configure.log; exit 1)
-	@cmake --build $(FUZZ_DIR) -j $(JOBS)
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzzers
 	@fuzz/run $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 bench: configure

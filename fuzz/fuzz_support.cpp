@@ -24,8 +24,6 @@ std::string make_scratch_directory() {
     std::error_code ignored;
     std::filesystem::remove_all(removed_at_exit, ignored);
   });
-  // One tensor thread: libFuzzer measures one core, and runs stay reproducible.
-  at::set_num_threads(1);
   return pattern;
 }
 
@@ -52,3 +50,10 @@ void expect_only_refusals(const std::function<void()>& read) {
 }
 
 }  // namespace credence::fuzz
+
+// Called once by libFuzzer before the first input: one tensor thread, so that a fuzzer uses one
+// core and its runs are reproducible.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  at::set_num_threads(1);
+  return 0;
+}

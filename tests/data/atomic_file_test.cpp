@@ -20,14 +20,7 @@ using credence::testing::write_text;
 
 namespace {
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::function<void()>& action) { return credence::testing::error_message_of(action); }
 
 }  // namespace
 

@@ -24,14 +24,7 @@ using data::write_idx;
 
 namespace {
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::function<void()>& action) { return credence::testing::error_message_of(action); }
 
 // The bytes of a 32-bit big-endian number.
 std::string be32(uint32_t v) {

@@ -32,14 +32,7 @@ void write_folder(const TemporaryDirectory& dir, const std::vector<std::pair<std
   }
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::function<void()>& action) { return credence::testing::error_message_of(action); }
 
 }  // namespace
 

@@ -45,6 +45,15 @@ int count_lines(const std::string& text) {
   return lines;
 }
 
+std::string error_message_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 uint32_t crc32_of(const std::string& bytes) {
   uint32_t crc = 0xffffffffu;
   for (unsigned char byte : bytes) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ std::string read_text(const std::string& path);
 bool file_exists(const std::string& path);
 // Number of newline characters in text.
 int count_lines(const std::string& text);
+// The message of the exception that `action` throws, "no error" when it throws none.
+std::string error_message_of(const std::function<void()>& action);
 // The CRC-32 of zlib and gzip, computed bit by bit (independent of the library's own).
 uint32_t crc32_of(const std::string& bytes);
 // The names in a folder, sorted (hidden ones included).

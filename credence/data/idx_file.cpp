@@ -163,16 +163,19 @@ IdxHeader read_header(GzReader& in, const std::string& path) {
     header.dims.push_back(big_endian(sizes + 4 * i));
     empty = empty || header.dims.back() == 0;
   }
-  header.expected = empty ? 0 : 1;
+  // The non-zero dimensions must multiply to a size that a file can hold even when another one is
+  // zero: an empty array of 2^31 x 2^31 x 2^17 x 0 cannot be given that shape (the count overflows).
+  int64_t product = 1;
   const int64_t limit = std::numeric_limits<int64_t>::max() - static_cast<int64_t>(header.bytes);
   for (int64_t d : header.dims) {
-    if (empty) break;
-    if (header.expected > limit / d) {
+    if (d == 0) continue;
+    if (product > limit / d) {
       throw std::runtime_error(path + ": the IDX header declares " + dims_text(header.dims) +
                                " bytes of data, more than any file can hold");
     }
-    header.expected *= d;
+    product *= d;
   }
+  header.expected = empty ? 0 : product;
   return header;
 }
 

@@ -206,6 +206,10 @@ TEST(IdxFile, MalformedFilesNameThePathAndTheProblem) {
   // A header claiming 8 EiB fails as truncated, without trying to allocate it.
   check("huge_claim", header({0xffffffffu, 0x7fffffffu}) + ten, {"truncated", "4294967295x2147483647 unsigned bytes"});
   check("overflow", header({0xffffffffu, 0xffffffffu, 0xffffffffu}) + ten, {"more than any file can hold"});
+  // Found by the fuzzer: an empty array whose other dimensions overflow (LibTorch refused the shape
+  // with its own exception, which escaped as a crash of the reader).
+  check("empty_overflow", header({0x15000000u, 0x80000000u, 0x20000u, 0}),
+        {"352321536x2147483648x131072x0 bytes of data, more than any file can hold"});
   check("trailing", header({10}) + ten + "xy", {"trailing bytes", "(18 bytes with the header) but the file holds 20"});
   check("trailing.gz", gzip_stored(header({10}) + ten + "xyz"), {"trailing bytes", "decompresses to 21 bytes"});
 

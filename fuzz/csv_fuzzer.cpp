@@ -1,5 +1,5 @@
-// The CSV reader on any bytes: splitting, every column as numbers and as text, and the writer's
-// quoting read back by the reader.
+// The CSV reader on any bytes: splitting, every column as numbers and as text, a missing column,
+// and the writer's quoting read back by the reader.
 #include "fuzz_support.h"
 
 #include "credence/data/csv_table.h"
@@ -21,6 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
       });
     }
+    fuzz::expect_only_refusals([&] { table.column_index("no such column\n"); });
     fuzz::expect_only_refusals([&] { table.select(table.columns()); });
     fuzz::expect_only_refusals([&] { table.select_double(table.columns_except(table.columns().front())); });
   });

@@ -11,7 +11,9 @@
 #include "credence/core/rng.h"
 #include "credence/inference/categorical_likelihood.h"
 #include "credence/inference/trainer.h"
-#include "credence/nn/mlp.h"
+#include "credence/nn/method.h"
+#include "credence/nn/network.h"
+#include "credence/nn/network_presets.h"
 #include "credence/predict/class_probability_samples.h"
 
 #include <ATen/Parallel.h>
@@ -28,8 +30,8 @@ using namespace credence;
 
 namespace {
 
-nn::Mlp make_classifier(nn::Method method, at::Generator& g) {
-  nn::Mlp net(nn::MlpOptions(784, {400, 400}, 10).method(method).initial_sigma(0.0067));
+nn::Network make_classifier(nn::Method method, at::Generator& g) {
+  nn::Network net(nn::apply_method(nn::mlp_spec(784, {400, 400}, 10), nn::MethodOptions().method(method).initial_sigma(0.0067)));
   net->set_generator(g);
   net->reset_parameters();
   return net;
@@ -64,12 +66,12 @@ int main(int argc, char** argv) {
   }
   {
     at::NoGradGuard no_grad;
-    std::vector<nn::Mlp> bbb{make_classifier(nn::Method::bbb, g)};
+    std::vector<nn::Network> bbb{make_classifier(nn::Method::bbb, g)};
     auto det = make_classifier(nn::Method::deterministic, g);
     det->eval();
     auto test = at::rand({10000, 784}, g);
     auto chunk = at::rand({100000, 784}, g);  // 10 chunks of 100,000 rows: 1,000,000 rows in all
-    predict::ClassifierHead head;
+    inference::ClassifierHead head;
     const double mc = bench::median_seconds([&] {
       predict::sample_class_probabilities(bbb, head, test, predict::PredictOptions().samples(100));
     }, repeats);

@@ -12,7 +12,9 @@
 #include "bench_support.h"
 #include "credence/core/rng.h"
 #include "credence/inference/trainer.h"
-#include "credence/nn/mlp.h"
+#include "credence/nn/method.h"
+#include "credence/nn/network.h"
+#include "credence/nn/network_presets.h"
 #include "credence/predict/predictive_samples.h"
 
 #include <ATen/Parallel.h>
@@ -30,8 +32,8 @@ using namespace credence;
 
 namespace {
 
-nn::Mlp make_net(nn::Method method, int64_t input, std::vector<int64_t> hidden, int64_t output, at::Generator& g) {
-  nn::Mlp net(nn::MlpOptions(input, std::move(hidden), output).method(method).initial_sigma(0.05));
+nn::Network make_net(nn::Method method, int64_t input, std::vector<int64_t> hidden, int64_t output, at::Generator& g) {
+  nn::Network net(nn::apply_method(nn::mlp_spec(input, hidden, output), nn::MethodOptions().method(method).initial_sigma(0.05)));
   net->set_generator(g);
   net->reset_parameters();
   return net;

@@ -3,6 +3,7 @@
 #include "credence/core/rng.h"
 #include "credence/io/regression_model.h"
 #include "credence/predict/uncertainty.h"
+#include "credence/workflow/regression_prediction.h"
 
 #include <cmath>
 #include <cstdio>
@@ -26,8 +27,8 @@ int main(int argc, char** argv) {
     for (int i = 2; i < argc; ++i) row.push_back(std::stof(argv[i]));
     auto x = at::tensor(row).view({1, static_cast<int64_t>(expected)});
 
-    model.net->set_generator(credence::core::make_generator(0));
-    auto draws = model.predict(x, credence::predict::PredictOptions().samples(1000));
+    for (auto& member : model.members) member->set_generator(credence::core::make_generator(0));
+    auto draws = credence::workflow::sample_regression(model, x, credence::predict::PredictOptions().samples(1000));
     auto u = credence::predict::split_uncertainty(draws);
     std::printf("mean %.6g\n", u.mean.item<double>());
     std::printf("std %.6g\n", std::sqrt(u.total_variance.item<double>()));

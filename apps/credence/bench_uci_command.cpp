@@ -3,14 +3,14 @@
 // them, and score the test rows; report mean and standard error over the splits.
 #include "cli_support.h"
 #include "commands.h"
+#include "network_arguments.h"
 
 #include "credence/core/rng.h"
 #include "credence/data/atomic_file.h"
 #include "credence/data/uci_dataset.h"
-#include "credence/metrics/regression_metrics.h"
 #include "credence/metrics/summary.h"
-#include "credence/predict/uncertainty.h"
 #include "credence/workflow/fit_regression.h"
+#include "credence/workflow/regression_prediction.h"
 
 #include <ATen/Parallel.h>
 
@@ -41,7 +41,6 @@ struct BenchUciArguments {
 struct Candidate {
   std::string name;
   workflow::RegressionFitOptions options;
-  int64_t members = 1;  // ensemble: networks trained from seeds seed, seed + 1, ...
 };
 
 // Deep ensembles (Lakshminarayanan et al. 2017): deterministic members with a heteroscedastic
@@ -52,10 +51,11 @@ constexpr int64_t kEnsembleMembers = 5;
 std::vector<Candidate> method_candidates(const BenchUciArguments& a, const data::UciDataset& d, int64_t epochs) {
   const bool ensemble = a.method == "ensemble";
   const auto method = ensemble ? nn::Method::deterministic : parse_choice("--method", a.method, nn::method_from_string);
-  const auto hidden = a.hidden.empty() ? std::vector<int64_t>{d.hidden} : parse_layer_sizes("--hidden", a.hidden);
+  std::vector<int64_t> hidden{d.hidden};
+  if (!a.hidden.empty()) hidden = parse_hidden(a.hidden);
+  auto network = nn::NetworkOptions().hidden(hidden).method(nn::MethodOptions().method(method));
   auto base = workflow::RegressionFitOptions()
-                  .hidden(hidden)
-                  .method(method)
+                  .network(network)
                   .training(inference::TrainOptions()
                                 .epochs(epochs)
                                 .batch_size(a.batch_size)
@@ -63,21 +63,27 @@ std::vector<Candidate> method_candidates(const BenchUciArguments& a, const data:
                                 .learning_rate_schedule(parse_choice("--lr-schedule", a.lr_schedule,
                                                                      inference::learning_rate_schedule_from_string))
                                 .fused(!a.autograd));
+  auto with_method = [&](const nn::MethodOptions& m) {
+    auto o = base;
+    o.network(nn::NetworkOptions(network).method(m));
+    return o;
+  };
   std::vector<Candidate> out;
   if (ensemble) {
     for (double wd : {0.0, 1e-4}) {
       auto o = base;
-      o.noise(inference::NoiseModel::heteroscedastic);
+      o.noise(inference::NoiseModel::heteroscedastic).members(kEnsembleMembers);
       o.training(base.training().weight_decay(wd));
-      out.push_back({wd == 0.0 ? "weight_decay=0" : "weight_decay=1e-4", o, kEnsembleMembers});
+      out.push_back({wd == 0.0 ? "weight_decay=0" : "weight_decay=1e-4", o});
     }
   } else if (method == nn::Method::mcdropout) {
-    for (double p : {0.005, 0.01, 0.05, 0.1}) out.push_back({"dropout=" + std::to_string(p).substr(0, 5), base.dropout(p)});
+    for (double p : {0.005, 0.01, 0.05, 0.1}) {
+      out.push_back({"dropout=" + std::to_string(p).substr(0, 5), with_method(network.method().dropout(p))});
+    }
   } else if (method == nn::Method::bbb) {
     for (double s : {0.5, 1.0}) {
-      auto o = base;
-      o.prior(core::PriorOptions().sigma(s));
-      out.push_back({"prior_sigma=" + std::to_string(s).substr(0, 3), o});
+      out.push_back({"prior_sigma=" + std::to_string(s).substr(0, 3),
+                     with_method(network.method().prior(core::PriorOptions().sigma(s)))});
     }
   } else {
     for (double wd : {0.0, 1e-4}) {
@@ -129,22 +135,11 @@ SplitScore fit_and_score(const at::Tensor& x_train, const at::Tensor& y_train, c
                          const at::Tensor& y_test, const Candidate& candidate, int64_t samples, std::uint64_t seed) {
   std::vector<std::string> names;
   for (int64_t i = 0; i < x_train.size(1); ++i) names.push_back("x" + std::to_string(i));
-  std::vector<at::Tensor> means, variances;
-  for (int64_t m = 0; m < candidate.members; ++m) {
-    auto options = candidate.options;
-    options.seed(seed + 100 * static_cast<std::uint64_t>(m));
-    auto fit = workflow::fit_regression(x_train, y_train, names, "y", options);
-    fit.model.net->set_generator(core::make_generator(options.seed() + 1));
-    // A deterministic member gives one distinct draw; one draw each keeps the members equally weighted.
-    const int64_t member_samples = fit.model.net->is_stochastic() ? samples : 1;
-    auto member = fit.model.predict(x_test, predict::PredictOptions().samples(member_samples));
-    means.push_back(member.means);
-    variances.push_back(member.variances);
-  }
-  predict::PredictiveSamples draws{at::cat(means, 0), at::cat(variances, 0)};
-  auto u = predict::split_uncertainty(draws);
-  return {metrics::root_mean_squared_error(u.mean, y_test),
-          -metrics::mixture_negative_log_likelihood(draws.means, draws.variances, y_test)};
+  auto options = candidate.options;
+  options.seed(seed);
+  auto fit = workflow::fit_regression(x_train, y_train, names, "y", options);
+  const auto scores = workflow::regression_scores(workflow::predict_regression(fit.model, x_test, samples, 0.95, seed + 1), y_test);
+  return {scores.at("rmse").get<double>(), -scores.at("nll").get<double>()};
 }
 
 struct SplitResult {

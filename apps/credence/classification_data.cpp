@@ -2,7 +2,7 @@
 #include "classification_data.h"
 
 #include "cli_support.h"
-#include "regression_predictions.h"
+#include "credence/workflow/regression_prediction.h"
 
 #include "credence/data/class_labels.h"
 #include "credence/data/csv_table.h"
@@ -106,7 +106,7 @@ LabelledData read_data_for_model(const io::ClassificationModel& model, const std
   d.description = spec;
   d.layout = model.input;
   d.target_name = model.target_name;
-  d.inputs = model_inputs(table, model.input.features);
+  d.inputs = workflow::model_inputs(table, model.input.features);
   if (need_labels) d.labels = data::labels_for_classes(table.text(model.target_name), model.class_names, spec);
   return d;
 }

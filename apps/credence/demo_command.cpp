@@ -10,6 +10,7 @@
 #include "credence/predict/uncertainty.h"
 #include "credence/report/svg_plot.h"
 #include "credence/workflow/fit_regression.h"
+#include "credence/workflow/regression_prediction.h"
 
 #include <nlohmann/json.hpp>
 
@@ -58,10 +59,10 @@ void run_demo(const DemoArguments& a) {
   // Three hidden layers: a mean-field posterior can only raise its uncertainty between
   // two data clusters through units deep enough to be active in the gap alone
   // (Foong et al. 2019, "In-between" uncertainty); with two layers it rarely does.
-  options.hidden({50, 50, 50})
-      .method(nn::Method::bbb)
+  options.network(nn::NetworkOptions()
+                      .hidden({50, 50, 50})
+                      .method(nn::MethodOptions().method(nn::Method::bbb).initial_sigma(1e-3)))
       .noise(inference::NoiseModel::heteroscedastic)
-      .initial_sigma(1e-3)
       .seed(a.seed)
       .training(inference::TrainOptions()
                     .epochs(a.epochs)
@@ -74,8 +75,8 @@ void run_demo(const DemoArguments& a) {
   data::write_csv(a.out_dir + "/demo_data.csv", {"x", "y"}, at::cat({problem.x, problem.y.unsqueeze(1)}, 1));
 
   auto grid = at::linspace(-7.0, 7.0, 281).unsqueeze(1);
-  fit.model.net->set_generator(core::make_generator(a.seed + 1));
-  auto draws = fit.model.predict(grid, predict::PredictOptions().samples(a.samples));
+  fit.model.members.front()->set_generator(core::make_generator(a.seed + 1));
+  auto draws = workflow::sample_regression(fit.model, grid, predict::PredictOptions().samples(a.samples));
   auto u = predict::split_uncertainty(draws);
   auto x = grid.squeeze(1);
   auto aleatoric_std = at::sqrt(u.aleatoric_variance);

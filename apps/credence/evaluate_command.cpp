@@ -1,15 +1,16 @@
 // `credence evaluate`: how good and how honest a model's predictions are on labelled data.
 #include "classical_models.h"
-#include "classification_predictions.h"
+#include "classification_data.h"
 #include "cli_support.h"
 #include "commands.h"
-#include "regression_predictions.h"
 
 #include "credence/io/archive.h"
 #include "credence/io/classification_model.h"
 #include "credence/metrics/classification_metrics.h"
 #include "credence/report/reliability_diagram.h"
 #include "credence/io/regression_model.h"
+#include "credence/workflow/classification_prediction.h"
+#include "credence/workflow/regression_prediction.h"
 
 #include <nlohmann/json.hpp>
 
@@ -57,19 +58,19 @@ void evaluate_classifier(const EvaluateArguments& a, const io::Archive& archive)
   auto data = read_data_for_model(model, a.data, true, "--data");
   LabelledData ood;
   if (!a.ood.empty()) ood = read_data_for_model(model, a.ood, false, "--ood");
-  auto u = predict_classes(model, data.inputs, a.samples, a.seed);
-  auto scores = classification_scores(u, data.labels);
+  auto u = workflow::predict_classes(model, data.inputs, a.samples, a.seed);
+  auto scores = workflow::classification_scores(u, data.labels);
   nlohmann::json report = {{"method", model.method()}, {"rows", data.inputs.size(0)}};
   for (const auto& key : {"accuracy", "nll", "brier", "ece", "mce"}) report[key] = scores.at(key);
   report["temperature"] = model.head.temperature;
   if (model.head.temperature != 1.0) {
-    auto raw = classification_scores(predict_classes(model, data.inputs, a.samples, a.seed, 1.0), data.labels);
+    auto raw = workflow::classification_scores(workflow::predict_classes(model, data.inputs, a.samples, a.seed, 1.0), data.labels);
     report["before_temperature"] = {{"accuracy", raw.at("accuracy")}, {"nll", raw.at("nll")},
                                     {"brier", raw.at("brier")}, {"ece", raw.at("ece")}};
   }
   if (!a.ood.empty()) {
-    auto out = predict_classes(model, ood.inputs, a.samples, a.seed + 1);
-    auto o = ood_scores(u, out);
+    auto out = workflow::predict_classes(model, ood.inputs, a.samples, a.seed + 1);
+    auto o = workflow::ood_scores(u, out);
     report["ood_rows"] = ood.inputs.size(0);
     report["auroc"] = o.at("auroc");
     report["aupr"] = o.at("aupr");
@@ -110,13 +111,8 @@ void run_evaluate(const EvaluateArguments& a) {
   auto model = io::regression_model_from_archive(archive);
   table.column_index(model.target_name);
   auto target = table.select({model.target_name}).squeeze(1);
-  auto p = predict_regression(model, table, a.samples, a.level, a.seed);
-  nlohmann::json report = {
-      {"rmse", metrics::root_mean_squared_error(p.uncertainty.mean, target)},
-      {"nll", metrics::mixture_negative_log_likelihood(p.samples.means, p.samples.variances, target)},
-      {"coverage", metrics::interval_coverage(p.interval, target)},
-      {"width", metrics::interval_mean_width(p.interval)},
-  };
+  auto p = workflow::predict_regression(model, workflow::model_inputs(table, model.feature_names), a.samples, a.level, a.seed);
+  nlohmann::json report = workflow::regression_scores(p, target);
   print_report(report, a.json);
 }
 

@@ -1,13 +1,14 @@
 // `credence predict`: predictive distributions for the rows of a CSV file.
 #include "classical_models.h"
-#include "classification_predictions.h"
+#include "classification_data.h"
 #include "cli_support.h"
 #include "commands.h"
-#include "regression_predictions.h"
 
 #include "credence/io/archive.h"
 #include "credence/io/classification_model.h"
 #include "credence/io/regression_model.h"
+#include "credence/workflow/classification_prediction.h"
+#include "credence/workflow/regression_prediction.h"
 
 #include <memory>
 
@@ -33,7 +34,8 @@ void run_predict(const PredictArguments& a) {
   if (kind == io::kClassificationNetworkKind) {
     auto model = io::classification_model_from_archive(archive);
     auto data = read_data_for_model(model, a.data, false, "--data");
-    write_classification_predictions(a.out, model, predict_classes(model, data.inputs, a.samples, a.seed));
+    const auto table = workflow::classification_table(model, workflow::predict_classes(model, data.inputs, a.samples, a.seed));
+    data::write_csv(a.out, table.columns, table.values, table.classes);
     return;
   }
   auto table = data::read_csv(a.data);
@@ -43,8 +45,9 @@ void run_predict(const PredictArguments& a) {
     return;
   }
   auto model = io::regression_model_from_archive(archive);
-  auto predictions = predict_regression(model, table, a.samples, a.level, a.seed);
-  data::write_csv(a.out, regression_prediction_columns(), regression_prediction_values(predictions));
+  auto predictions =
+      workflow::predict_regression(model, workflow::model_inputs(table, model.feature_names), a.samples, a.level, a.seed);
+  data::write_csv(a.out, workflow::regression_prediction_columns(), workflow::regression_prediction_values(predictions));
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 #include "commands.h"
 
 #include "credence/core/rng.h"
-#include "credence/inference/fused_mlp_step.h"
 #include "credence/inference/trainer.h"
 #include "credence/io/archive.h"
 #include "credence/io/classification_model.h"
@@ -51,23 +50,21 @@ void retrain(io::ClassificationModel& model, const PruneArguments& a) {
                            .batch_size(a.batch_size)
                            .learning_rate(a.learning_rate)
                            .learning_rate_schedule(inference::LearningRateSchedule::cosine);
-  for (auto& member : model.members) {
-    const auto reason = inference::fused_step_unsupported_reason(member);
-    require(reason.empty(), "--retrain-epochs", "this network cannot be retrained after pruning: " + reason);
-    inference::train_classifier(member, z, data.labels, options, generator);
-  }
+  for (auto& member : model.members) inference::train_classifier(member, z, data.labels, options, generator);
 }
 
 void report(const nn::PruningReport& r, const std::string& out) {
   std::cout << "pruned " << r.removed << " of " << r.total << " weights (signal-to-noise ratio up to " << r.threshold
-            << "); " << r.kept << " remain (per layer, input first:";
-  for (size_t l = 0; l < r.kept_per_layer.size(); ++l) std::cout << (l ? ", " : " ") << r.kept_per_layer[l];
+            << "); " << r.kept << " remain (per Bayesian layer, input first:";
+  for (size_t l = 0; l < r.kept_per_layer.size(); ++l) {
+    std::cout << (l ? ", " : " ") << "layers[" << r.layers[l] << "] " << r.kept_per_layer[l];
+  }
   std::cout << "); model written to " << out << "\n";
   // The ranking is global, so a layer of weak weights can lose all of them (the output layer of
   // a small network, for one): the network's output then no longer depends on its input.
   for (size_t l = 0; l < r.kept_per_layer.size(); ++l) {
     if (r.kept_per_layer[l] == 0) {
-      std::cerr << "credence: warning: layer " << (l + 1) << " keeps no weights; the pruned network's output no "
+      std::cerr << "credence: warning: layers[" << r.layers[l] << "] keeps no weights; the pruned network's output no "
                 << "longer depends on its input (remove a smaller fraction)\n";
     }
   }
@@ -83,7 +80,7 @@ void run_prune(const PruneArguments& a) {
   apply_threads(a.threads);
   auto archive = io::read_archive(a.model);
   const auto kind = io::archive_kind(archive);
-  auto prune = [&](nn::Mlp& net) {
+  auto prune = [&](nn::Network& net) {
     try {
       return nn::prune_by_signal_to_noise(net, a.fraction);
     } catch (const std::invalid_argument& e) {
@@ -93,15 +90,7 @@ void run_prune(const PruneArguments& a) {
   if (kind == io::kClassificationNetworkKind) {
     auto model = io::classification_model_from_archive(archive);
     nn::PruningReport total;
-    for (auto& member : model.members) {
-      auto r = prune(member);
-      total.total += r.total;
-      total.removed += r.removed;
-      total.kept += r.kept;
-      total.threshold = std::max(total.threshold, r.threshold);
-      total.kept_per_layer.resize(r.kept_per_layer.size(), 0);
-      for (size_t l = 0; l < r.kept_per_layer.size(); ++l) total.kept_per_layer[l] += r.kept_per_layer[l];
-    }
+    for (auto& member : model.members) total.add(prune(member));
     if (a.retrain_epochs > 0) retrain(model, a);
     io::save_classification_model(a.out, model);
     report(total, a.out);
@@ -111,7 +100,8 @@ void run_prune(const PruneArguments& a) {
   } else if (kind == io::kRegressionNetworkKind) {
     require(a.retrain_epochs == 0, "--retrain-epochs", "retraining after pruning is for classifiers");
     auto model = io::regression_model_from_archive(archive);
-    auto r = prune(model.net);
+    nn::PruningReport r;
+    for (auto& member : model.members) r.add(prune(member));
     io::save_regression_model(a.out, model);
     report(r, a.out);
   } else {

@@ -18,9 +18,14 @@ at::Tensor kl_gaussian_closed_form(const at::Tensor& mu, const at::Tensor& sigma
   return n * (std::log(prior_sigma) - 0.5) - at::log(flat_sigma).sum() + squares / (2.0 * prior_sigma * prior_sigma);
 }
 
+at::Tensor kl_monte_carlo_terms(const at::Tensor& w, const at::Tensor& mu, const at::Tensor& sigma,
+                                const PriorOptions& prior) {
+  return gaussian_log_density(w, mu, sigma) - prior_log_density(prior, w);
+}
+
 at::Tensor kl_monte_carlo(const at::Tensor& w, const at::Tensor& mu, const at::Tensor& sigma,
                           const PriorOptions& prior) {
-  return (gaussian_log_density(w, mu, sigma) - prior_log_density(prior, w)).sum();
+  return kl_monte_carlo_terms(w, mu, sigma, prior).sum();
 }
 
 }  // namespace credence::core

@@ -14,5 +14,8 @@ at::Tensor kl_gaussian_closed_form(const at::Tensor& mu, const at::Tensor& sigma
 // Single-sample Monte Carlo estimate sum log q(w) - log p(w) at a sample w ~ q.
 at::Tensor kl_monte_carlo(const at::Tensor& w, const at::Tensor& mu, const at::Tensor& sigma,
                           const PriorOptions& prior);
+// Its terms, element-wise: log q(w) - log p(w).
+at::Tensor kl_monte_carlo_terms(const at::Tensor& w, const at::Tensor& mu, const at::Tensor& sigma,
+                                const PriorOptions& prior);
 
 }  // namespace credence::core

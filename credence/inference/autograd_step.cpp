@@ -3,7 +3,7 @@
 
 namespace credence::inference {
 
-AutogradStep::AutogradStep(nn::Mlp net, std::shared_ptr<torch::nn::Module> likelihood,
+AutogradStep::AutogradStep(nn::Network net, std::shared_ptr<torch::nn::Module> likelihood,
                            NegativeLogLikelihood negative_log_likelihood, double weight_decay)
     : net_(std::move(net)), negative_log_likelihood_(std::move(negative_log_likelihood)) {
   // The rates are placeholders: update() sets each group's rate before every step.

@@ -4,7 +4,7 @@
 
 #include "credence/inference/minibatch_step.h"
 #include "credence/inference/trainer.h"
-#include "credence/nn/mlp.h"
+#include "credence/nn/network.h"
 
 #include <torch/optim/adam.h>
 
@@ -15,13 +15,13 @@ namespace credence::inference {
 class AutogradStep final : public MinibatchStep {
  public:
   // Adam over the network's parameters (with the L2 weight decay) and the likelihood's (without).
-  AutogradStep(nn::Mlp net, std::shared_ptr<torch::nn::Module> likelihood, NegativeLogLikelihood negative_log_likelihood,
+  AutogradStep(nn::Network net, std::shared_ptr<torch::nn::Module> likelihood, NegativeLogLikelihood negative_log_likelihood,
                double weight_decay);
   StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) override;
   void update(double learning_rate) override;
 
  private:
-  nn::Mlp net_;
+  nn::Network net_;
   NegativeLogLikelihood negative_log_likelihood_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   at::Tensor loss_;

@@ -16,6 +16,14 @@ enum class ClassLikelihood {
 ClassLikelihood class_likelihood_from_string(const std::string& name);
 std::string to_string(ClassLikelihood likelihood);
 
+// What turns a classifier's outputs into class probabilities: the likelihood, the softmax
+// temperature and, for noisy logits, the noise draws averaged inside each posterior sample.
+struct ClassifierHead {
+  ClassLikelihood likelihood = ClassLikelihood::categorical;
+  double temperature = 1.0;
+  int64_t noise_samples = 20;
+};
+
 // Network outputs per input: K for categorical, 2K for noisy logits.
 int64_t class_output_width(ClassLikelihood likelihood, int64_t classes);
 

@@ -1,9 +1,10 @@
-// FusedMlpStep: hand-written forward, backward and Adam for Mlp networks. Products go to BLAS
+// FusedMlpStep: hand-written forward, backward and Adam for dense chains. Products go to BLAS
 // through ATen; element-wise work over the weights is done in single passes written here.
 #include "credence/inference/fused_mlp_step.h"
 
 #include "credence/core/normal_noise.h"
 #include "credence/core/vector_math.h"
+#include "credence/nn/mean_field_layer.h"
 
 #include <ATen/Parallel.h>
 
@@ -295,42 +296,27 @@ void add_variance_path(float* __restrict grad_input, const float* __restrict inp
 
 }  // namespace
 
-std::string fused_step_unsupported_reason(const nn::Mlp& net) {
-  const auto& o = net->options;
-  if (o.method() == nn::Method::bbb) {
-    if (o.estimator() != nn::Estimator::local_reparameterization) return "the estimator is not local reparameterization";
-    for (const auto& layer : net->bayes_layers) {
-      if (!layer->options.bias()) return "a layer has no bias";
-    }
-  }
-  for (const auto& p : net->parameters()) {
-    if (!p.device().is_cpu()) return "the parameters are not on the CPU";
-    if (p.scalar_type() != at::kFloat) return "the parameters are not float32";
-    if (!p.is_contiguous()) return "a parameter is not contiguous";
-  }
-  return "";
-}
+std::string fused_step_unsupported_reason(const nn::Network& net) { return nn::dense_chain_unsupported_reason(net); }
 
-FusedMlpStep::FusedMlpStep(nn::Mlp net, GaussianLikelihood likelihood, FusedLoss loss, double weight_decay,
+FusedMlpStep::FusedMlpStep(nn::Network net, GaussianLikelihood likelihood, FusedLoss loss, double weight_decay,
                            at::Generator generator)
     : net_(std::move(net)), likelihood_(std::move(likelihood)), loss_(loss), weight_decay_(weight_decay),
       generator_(std::move(generator)) {
   const auto reason = fused_step_unsupported_reason(net_);
   if (!reason.empty()) throw std::invalid_argument("FusedMlpStep: " + reason);
   if (loss_ == FusedLoss::gaussian && !likelihood_) throw std::invalid_argument("FusedMlpStep: a Gaussian loss needs its likelihood");
-  const auto& o = net_->options;
-  relu_ = o.activation() == nn::Activation::relu;
-  const size_t count = o.hidden().size() + 1;
+  const auto chain = nn::dense_chain(net_);
+  relu_ = chain.activation == nn::ActivationKind::relu;
+  input_features_ = chain.input_features;
   auto zeros = [](const at::Tensor& t) { return AdamMoments{at::zeros_like(t), at::zeros_like(t)}; };
-  for (size_t l = 0; l < count; ++l) {
+  for (const auto& link : chain.layers) {
     Layer layer;
-    if (o.method() == nn::Method::bbb) {
-      const auto& b = net_->bayes_layers[l];
-      layer.bayesian = true;
-      layer.weight = b->weight_mu;
-      layer.bias = b->bias_mu;
-      layer.weight_rho = b->weight_rho;
-      layer.bias_rho = b->bias_rho;
+    layer.bayesian = link.bayesian;
+    layer.weight = link.weight;
+    layer.bias = link.bias;
+    if (link.bayesian) {
+      layer.weight_rho = link.weight_rho;
+      layer.bias_rho = link.bias_rho;
       layer.weight_rho_moments = zeros(layer.weight_rho);
       layer.bias_rho_moments = zeros(layer.bias_rho);
       layer.weight_sigma = at::empty_like(layer.weight_rho);
@@ -339,15 +325,12 @@ FusedMlpStep::FusedMlpStep(nn::Mlp net, GaussianLikelihood likelihood, FusedLoss
       layer.bias_sigma = at::empty_like(layer.bias_rho);
       layer.bias_variance = at::empty_like(layer.bias_rho);
       layer.bias_sigmoid = at::empty_like(layer.bias_rho);
-      layer.prior = b->options.prior();
+      layer.prior = link.prior;
       mark_removed_weights(layer);
-    } else {
-      layer.weight = net_->linear_layers[l]->weight;
-      layer.bias = net_->linear_layers[l]->bias;
     }
     layer.weight_moments = zeros(layer.weight);
     layer.bias_moments = zeros(layer.bias);
-    if (o.method() == nn::Method::mcdropout) layer.dropout = l == 0 ? o.input_dropout() : o.dropout();
+    layer.dropout = link.input_dropout;
     layers_.push_back(layer);
   }
 }
@@ -511,8 +494,8 @@ void FusedMlpStep::backward(at::Tensor g) {
 
 StepValues FusedMlpStep::evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) {
   at::NoGradGuard no_grad;
-  if (x.dim() != 2 || x.size(1) != net_->options.input()) {
-    throw std::invalid_argument("FusedMlpStep: expected input of shape [rows, " + std::to_string(net_->options.input()) + "]");
+  if (x.dim() != 2 || x.size(1) != input_features_) {
+    throw std::invalid_argument("FusedMlpStep: expected input of shape [rows, " + std::to_string(input_features_) + "]");
   }
   kl_scale_ = kl_scale;
   double kl = 0.0;
@@ -618,7 +601,7 @@ std::vector<at::Tensor> FusedMlpStep::gradients() const {
                          layer.grad_weight_variance, layer.weight_kl_grad_mu, layer.weight_kl_grad_sigma);
       auto b = posterior(layer, layer.bias, layer.bias_sigma, layer.bias_sigmoid, layer.grad_bias, layer.grad_bias_variance,
                          layer.bias_kl_grad_mu, layer.bias_kl_grad_sigma);
-      // BayesLinear registers weight_mu, weight_rho, bias_mu, bias_rho in that order.
+      // A Bayesian layer registers weight_mu, weight_rho, bias_mu, bias_rho in that order.
       out.insert(out.end(), {w.first, w.second, b.first, b.second});
     } else {
       out.insert(out.end(), {layer.grad_weight, layer.grad_bias});

@@ -1,5 +1,6 @@
-// FusedMlpStep: one training step of an Mlp written out by hand: forward, backward and Adam on
-// the parameters' own storage, with no autograd graph. A small network then pays for its
+// FusedMlpStep: one training step of a dense chain (nn/dense_chain.h: the multilayer perceptrons
+// of any method) written out by hand: forward, backward and Adam on the parameters' own storage, with
+// no autograd graph. A small network then pays for its
 // arithmetic instead of dozens of graph operations, and a Bayesian layer assembles the
 // gradients of its means and rhos (data term, KL, weight decay) and updates them with Adam in
 // one pass over its weights instead of a dozen.
@@ -7,7 +8,8 @@
 
 #include "credence/inference/gaussian_likelihood.h"
 #include "credence/inference/minibatch_step.h"
-#include "credence/nn/mlp.h"
+#include "credence/nn/dense_chain.h"
+#include "credence/nn/network.h"
 
 #include <string>
 #include <vector>
@@ -20,18 +22,18 @@ enum class FusedLoss {
 };
 
 // Empty when FusedMlpStep can train `net`, else the reason it cannot (for the autograd step).
-// Supported: CPU float32 parameters; deterministic, mcdropout, or bbb with the local
-// reparameterization estimator (Gaussian prior: closed-form KL; scale mixture: Blundell et al.'s
-// one-sample estimate from a weight sample drawn for it). A bbb network pruned by
+// Supported: a dense chain of CPU float32 parameters, deterministic, with dropout, or Bayesian with
+// the local reparameterization estimator (Gaussian prior: closed-form KL; scale mixture: Blundell et
+// al.'s one-sample estimate from a weight sample drawn for it). A bbb network pruned by
 // nn::prune_by_signal_to_noise trains with its removed weights held at zero, and its KL counts
 // the kept weights only (for the scale mixture, up to the noise of the removed weights' samples).
-std::string fused_step_unsupported_reason(const nn::Mlp& net);
+std::string fused_step_unsupported_reason(const nn::Network& net);
 
 class FusedMlpStep final : public MinibatchStep {
  public:
   // `likelihood` is required for FusedLoss::gaussian and ignored otherwise. Dropout masks and
   // pre-activation noise are drawn from `generator`.
-  FusedMlpStep(nn::Mlp net, GaussianLikelihood likelihood, FusedLoss loss, double weight_decay, at::Generator generator);
+  FusedMlpStep(nn::Network net, GaussianLikelihood likelihood, FusedLoss loss, double weight_decay, at::Generator generator);
 
   StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) override;
   void update(double learning_rate) override;
@@ -77,7 +79,8 @@ class FusedMlpStep final : public MinibatchStep {
   double loss_and_output_gradient(const at::Tensor& y, at::Tensor& grad_output);
   void backward(at::Tensor grad_output);
 
-  nn::Mlp net_;
+  nn::Network net_;
+  int64_t input_features_ = 0;
   GaussianLikelihood likelihood_;
   FusedLoss loss_;
   double weight_decay_;

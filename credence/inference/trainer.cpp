@@ -77,7 +77,7 @@ double check_finite(double v, const char* term, int64_t epoch, int64_t batch) {
 }
 
 // The epoch loop around one minibatch step; `likelihood` (may be null) holds parameters to snapshot.
-TrainingHistory run_epochs(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& likelihood, MinibatchStep& step,
+TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Module>& likelihood, MinibatchStep& step,
                            const at::Tensor& x, const at::Tensor& y, const TrainOptions& options, at::Generator& generator,
                            const ValidationScore& validation_score) {
   const int64_t n = x.size(0);
@@ -159,14 +159,14 @@ void check_arguments(const at::Tensor& x, const at::Tensor& y, const TrainOption
 }
 
 // The fused step applies to CPU float inputs and a network it supports.
-bool use_fused_step(const nn::Mlp& net, const at::Tensor& x, const TrainOptions& options) {
+bool use_fused_step(const nn::Network& net, const at::Tensor& x, const TrainOptions& options) {
   return options.fused() && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
          fused_step_unsupported_reason(net).empty();
 }
 
 }  // namespace
 
-TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& likelihood,
+TrainingHistory train(nn::Network& net, const std::shared_ptr<torch::nn::Module>& likelihood,
                       const NegativeLogLikelihood& negative_log_likelihood, const at::Tensor& x, const at::Tensor& y,
                       const TrainOptions& options, at::Generator& generator, const ValidationScore& validation_score) {
   check_arguments(x, y, options);
@@ -174,7 +174,7 @@ TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& li
   return run_epochs(net, likelihood, step, x, y, options, generator, validation_score);
 }
 
-TrainingHistory train(nn::Mlp& net, GaussianLikelihood& likelihood, const at::Tensor& x, const at::Tensor& y,
+TrainingHistory train(nn::Network& net, GaussianLikelihood& likelihood, const at::Tensor& x, const at::Tensor& y,
                       const TrainOptions& options, at::Generator& generator, const ValidationScore& validation_score) {
   check_arguments(x, y, options);
   auto module = likelihood.ptr();
@@ -189,7 +189,7 @@ TrainingHistory train(nn::Mlp& net, GaussianLikelihood& likelihood, const at::Te
   return run_epochs(net, module, step, x, y, options, generator, validation_score);
 }
 
-TrainingHistory train_classifier(nn::Mlp& net, const at::Tensor& x, const at::Tensor& labels, const TrainOptions& options,
+TrainingHistory train_classifier(nn::Network& net, const at::Tensor& x, const at::Tensor& labels, const TrainOptions& options,
                                  at::Generator& generator, const ValidationScore& validation_score) {
   check_arguments(x, labels, options);
   if (use_fused_step(net, x, options)) {

@@ -4,7 +4,7 @@
 #include "credence/inference/gaussian_likelihood.h"
 #include "credence/inference/kl_weighting.h"
 #include "credence/inference/learning_rate_schedule.h"
-#include "credence/nn/mlp.h"
+#include "credence/nn/network.h"
 
 #include <ATen/ATen.h>
 
@@ -69,18 +69,18 @@ struct TrainingHistory {
 // Trains `net` (and the likelihood's own parameters, if any) on rows x, targets y, with autograd.
 // With a validation score, the parameters of the best epoch are restored at the end (unless
 // options.restore_best() is false).
-TrainingHistory train(nn::Mlp& net, const std::shared_ptr<torch::nn::Module>& likelihood,
+TrainingHistory train(nn::Network& net, const std::shared_ptr<torch::nn::Module>& likelihood,
                       const NegativeLogLikelihood& negative_log_likelihood, const at::Tensor& x, const at::Tensor& y,
                       const TrainOptions& options, at::Generator& generator,
                       const ValidationScore& validation_score = nullptr);
 
 // Regression with a Gaussian likelihood (the fused step where it applies).
-TrainingHistory train(nn::Mlp& net, GaussianLikelihood& likelihood, const at::Tensor& x, const at::Tensor& y,
+TrainingHistory train(nn::Network& net, GaussianLikelihood& likelihood, const at::Tensor& x, const at::Tensor& y,
                       const TrainOptions& options, at::Generator& generator,
                       const ValidationScore& validation_score = nullptr);
 
 // Classification with softmax cross-entropy: labels [N] int64 (the fused step where it applies).
-TrainingHistory train_classifier(nn::Mlp& net, const at::Tensor& x, const at::Tensor& labels, const TrainOptions& options,
+TrainingHistory train_classifier(nn::Network& net, const at::Tensor& x, const at::Tensor& labels, const TrainOptions& options,
                                  at::Generator& generator, const ValidationScore& validation_score = nullptr);
 
 }  // namespace credence::inference

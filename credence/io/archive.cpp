@@ -126,9 +126,10 @@ Archive parse_archive(const std::string& bytes, const std::string& path) {
   const size_t header = sizeof kMagic + 4 + 8;
   if (bytes.size() < header) throw ArchiveError(path + ": model file is truncated (" + std::to_string(bytes.size()) + " bytes)");
   const auto version = get_le<std::uint32_t>(bytes, sizeof kMagic);
-  if (version != kArchiveFormatVersion) {
+  if (version < kOldestArchiveFormatVersion || version > kArchiveFormatVersion) {
     throw ArchiveError(path + ": model file has format version " + std::to_string(version) + "; this credence (" +
-                       library_version() + ") reads version " + std::to_string(kArchiveFormatVersion));
+                       library_version() + ") reads versions " + std::to_string(kOldestArchiveFormatVersion) + " to " +
+                       std::to_string(kArchiveFormatVersion));
   }
   const std::uint64_t size = bytes.size();
   auto truncated = [&](std::uint64_t expected) {
@@ -167,6 +168,7 @@ Archive parse_archive(const std::string& bytes, const std::string& path) {
   auto malformed = [&](const std::string& why) {
     return ArchiveError(path + ": model file is corrupted (malformed tensor table: " + why + ")");
   };
+  archive.format_version = version;
   try {
     const auto& entries = metadata.at("tensors");
     if (!entries.is_array()) throw malformed("not a list");

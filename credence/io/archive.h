@@ -10,8 +10,11 @@
 
 namespace credence::io {
 
-// The version of the container layout written by this library (see archive.cpp).
-inline constexpr std::uint32_t kArchiveFormatVersion = 1;
+// The version of the model file written by this library (see archive.cpp). Version 2 stores a
+// network as its spec (nn/network_spec.h); version 1 (credence 0.1 before the spec) stored MLP
+// options, and is still read.
+inline constexpr std::uint32_t kArchiveFormatVersion = 2;
+inline constexpr std::uint32_t kOldestArchiveFormatVersion = 1;
 
 // Thrown for a file that is missing, not a credence model, truncated, corrupted or of an unknown version.
 class ArchiveError : public std::runtime_error {
@@ -30,6 +33,7 @@ struct Archive {
   const at::Tensor& get(const std::string& name) const;
   bool has(const std::string& name) const;
   std::string path;  // set by read_archive, for messages
+  std::uint32_t format_version = kArchiveFormatVersion;  // set by read_archive
 };
 
 // Writes to a temporary name beside `path`, then renames: never a half-written file.

@@ -15,23 +15,20 @@ int64_t InputLayout::width() const {
   return kind == "image" ? image_rows * image_cols : static_cast<int64_t>(features.size());
 }
 
-std::string ClassificationModel::method() const {
-  if (members.size() > 1) return "ensemble";
-  return members.empty() ? "none" : nn::to_string(members.front()->options.method());
+nn::Shape InputLayout::shape() const {
+  if (kind == "image") return {1, image_rows, image_cols};
+  return {static_cast<int64_t>(features.size())};
 }
 
-at::Tensor ClassificationModel::sample_probabilities(const at::Tensor& raw_inputs, const predict::PredictOptions& options,
-                                                     c10::optional<at::Generator> generator) const {
-  auto copies = members;
-  return predict::sample_class_probabilities(copies, head, input_scaler.transform(raw_inputs), options, generator);
+std::string ClassificationModel::method() const {
+  if (members.size() > 1) return "ensemble";
+  return members.empty() ? "none" : members.front()->method();
 }
 
 Archive to_archive(const ClassificationModel& model) {
-  if (model.members.empty()) throw std::invalid_argument("to_archive: a classifier needs at least one network");
-  json metadata = mlp_options_to_json(model.members.front()->options);
-  metadata.update({
+  json metadata = {
       {"kind", kClassificationNetworkKind},
-      {"members", model.members.size()},
+      {"method", model.method()},
       {"likelihood", inference::to_string(model.head.likelihood)},
       {"noise_samples", model.head.noise_samples},
       {"temperature", model.head.temperature},
@@ -44,29 +41,24 @@ Archive to_archive(const ClassificationModel& model) {
       {"target", model.target_name},
       {"seed", model.seed},
       {"training", json::parse(model.training_json)},
-  });
+  };
   Archive archive;
-  archive.metadata_json = metadata.dump();
-  for (size_t m = 0; m < model.members.size(); ++m) {
-    add_module_tensors(archive, "member" + std::to_string(m) + ".", *model.members[m]);
-  }
+  add_members(archive, metadata, model.members);
   archive.add("input_mean", model.input_scaler.mean);
   archive.add("input_std", model.input_scaler.std);
+  archive.metadata_json = metadata.dump();
   return archive;
 }
 
 ClassificationModel classification_model_from_archive(const Archive& archive) {
   ClassificationModel model;
-  int64_t members = 0;
-  nn::MlpOptions options(1, {}, 1);
+  json metadata;
   try {
-    const json metadata = json::parse(archive.metadata_json);
+    metadata = json::parse(archive.metadata_json);
     const auto kind = metadata.at("kind").get<std::string>();
     if (kind != kClassificationNetworkKind) {
       throw ArchiveError(archive.path + ": not a classification network (kind '" + kind + "')");
     }
-    options = mlp_options_from_json(metadata);
-    members = metadata.at("members").get<int64_t>();
     model.head.likelihood = inference::class_likelihood_from_string(metadata.at("likelihood").get<std::string>());
     model.head.noise_samples = metadata.at("noise_samples").get<int64_t>();
     model.head.temperature = metadata.at("temperature").get<double>();
@@ -89,19 +81,16 @@ ClassificationModel classification_model_from_archive(const Archive& archive) {
     throw ArchiveError(archive.path + ": model file is corrupted (" + std::string(e.what()) + ")");
   }
   auto corrupted = [&](const std::string& what) { return ArchiveError(archive.path + ": model file is corrupted (" + what + ")"); };
-  if (members < 1) throw corrupted("no member networks");
   if (model.input.kind != "image" && model.input.kind != "table") throw corrupted("unknown input kind '" + model.input.kind + "'");
-  if (model.input.width() != options.input()) throw corrupted("the input layout does not match the network's input size");
   if (model.class_names.size() < 2) throw corrupted("fewer than two classes");
-  if (inference::class_output_width(model.head.likelihood, model.classes()) != options.output()) {
-    throw corrupted("the class count does not match the network's output size");
-  }
   if (!(model.head.temperature > 0.0)) throw corrupted("the temperature is not positive");
-  for (int64_t m = 0; m < members; ++m) {
-    nn::Mlp net(options);
-    load_module_tensors(archive, "member" + std::to_string(m) + ".", *net);
-    net->eval();
-    model.members.push_back(net);
+  model.members = read_members(archive, metadata, [](int64_t m) { return "member" + std::to_string(m) + "."; });
+  const auto& net = model.members.front();
+  if (nn::element_count(net->input_shape()) != model.input.width()) {
+    throw corrupted("the input layout does not match the network's input size");
+  }
+  if (net->output_shape() != nn::Shape{inference::class_output_width(model.head.likelihood, model.classes())}) {
+    throw corrupted("the class count does not match the network's output size");
   }
   model.input_scaler = {archive.get("input_mean").to(at::kFloat), archive.get("input_std").to(at::kFloat)};
   return model;

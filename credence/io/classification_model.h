@@ -1,11 +1,12 @@
-// ClassificationModel: one classifier or an ensemble of them, with the input encoding, the
-// class names and the fitted temperature: everything needed to predict class probabilities.
+// ClassificationModel: one classifier or an ensemble of them, with the input encoding, the class
+// names and the fitted temperature: everything needed to predict class probabilities. A format
+// only: prediction is workflow/classification_prediction.h.
 #pragma once
 
 #include "credence/data/standardizer.h"
+#include "credence/inference/categorical_likelihood.h"
 #include "credence/io/archive.h"
-#include "credence/nn/mlp.h"
-#include "credence/predict/class_probability_samples.h"
+#include "credence/nn/network.h"
 
 #include <cstdint>
 #include <string>
@@ -20,12 +21,14 @@ struct InputLayout {
   std::string kind = "table";  // "image" or "table"
   int64_t image_rows = 0, image_cols = 0;
   std::vector<std::string> features;  // table: the feature column names
-  int64_t width() const;              // input columns the network takes
+  int64_t width() const;              // input values per row
+  // One row's shape as the data give it: [1, rows, cols] for images, [features] for a table.
+  nn::Shape shape() const;
 };
 
 struct ClassificationModel {
-  std::vector<nn::Mlp> members;  // one network, or the members of an ensemble
-  predict::ClassifierHead head;   // likelihood, temperature, logit-noise draws
+  std::vector<nn::Network> members;  // one network, or the members of an ensemble
+  inference::ClassifierHead head;    // likelihood, temperature, logit-noise draws
   InputLayout input;
   data::Standardizer input_scaler;  // images: mean 0 and std = the pixel scale
   std::vector<std::string> class_names;
@@ -41,9 +44,6 @@ struct ClassificationModel {
   int64_t classes() const { return static_cast<int64_t>(class_names.size()); }
   // "ensemble" for more than one member, else the member method.
   std::string method() const;
-  // Class probabilities [D, N, K] for raw (unscaled) rows.
-  at::Tensor sample_probabilities(const at::Tensor& raw_inputs, const predict::PredictOptions& options,
-                                  c10::optional<at::Generator> generator = c10::nullopt) const;
 };
 
 Archive to_archive(const ClassificationModel& model);

@@ -9,12 +9,9 @@ namespace credence::io {
 
 using nlohmann::json;
 
-predict::PredictiveSamples RegressionModel::predict(const at::Tensor& raw_inputs,
-                                                    const predict::PredictOptions& options) const {
-  auto net_copy = net;
-  auto likelihood_copy = likelihood;
-  auto samples = predict::sample_predictive(net_copy, likelihood_copy, input_scaler.transform(raw_inputs), options);
-  return {target_scaler.inverse_transform(samples.means), target_scaler.inverse_transform_variance(samples.variances)};
+std::string RegressionModel::method() const {
+  if (members.size() > 1) return "ensemble";
+  return members.empty() ? "none" : members.front()->method();
 }
 
 std::string archive_kind(const Archive& archive) {
@@ -26,58 +23,67 @@ std::string archive_kind(const Archive& archive) {
 }
 
 Archive to_archive(const RegressionModel& model) {
-  json metadata = mlp_options_to_json(model.net->options);
-  metadata.update({
+  if (model.likelihoods.size() != model.members.size()) throw std::invalid_argument("to_archive: one likelihood per member expected");
+  const auto& likelihood = model.likelihoods.front()->options;
+  json metadata = {
       {"kind", kRegressionNetworkKind},
-      {"likelihood", {{"noise", inference::to_string(model.likelihood->options.noise())},
-                      {"noise_variance", model.likelihood->options.noise_variance()}}},
+      {"method", model.method()},
+      {"likelihood", {{"noise", inference::to_string(likelihood.noise())}, {"noise_variance", likelihood.noise_variance()}}},
       {"features", model.feature_names},
       {"target", model.target_name},
       {"seed", model.seed},
       {"training", json::parse(model.training_json)},
-  });
+  };
   Archive archive;
-  archive.metadata_json = metadata.dump();
-  add_module_tensors(archive, "net.", *model.net);
-  add_module_tensors(archive, "likelihood.", *model.likelihood);
+  add_members(archive, metadata, model.members);
+  for (size_t m = 0; m < model.likelihoods.size(); ++m) {
+    add_module_tensors(archive, "likelihood" + std::to_string(m) + ".", *model.likelihoods[m]);
+  }
   archive.add("input_mean", model.input_scaler.mean);
   archive.add("input_std", model.input_scaler.std);
   archive.add("target_mean", model.target_scaler.mean);
   archive.add("target_std", model.target_scaler.std);
+  archive.metadata_json = metadata.dump();
   return archive;
 }
 
 RegressionModel regression_model_from_archive(const Archive& archive) {
   RegressionModel model;
+  const bool version1 = archive.format_version == 1;
+  json metadata;
+  inference::GaussianLikelihoodOptions likelihood_options;
   try {
-    const json metadata = json::parse(archive.metadata_json);
+    metadata = json::parse(archive.metadata_json);
     if (metadata.at("kind").get<std::string>() != kRegressionNetworkKind) {
       throw ArchiveError(archive.path + ": not a regression network (kind '" + metadata.at("kind").get<std::string>() + "')");
     }
-    auto options = mlp_options_from_json(metadata);
     const auto& l = metadata.at("likelihood");
-    auto likelihood_options = inference::GaussianLikelihoodOptions()
-                                  .noise(inference::noise_model_from_string(l.at("noise").get<std::string>()))
-                                  .noise_variance(l.at("noise_variance").get<double>());
-    model.net = nn::Mlp(options);
-    model.likelihood = inference::GaussianLikelihood(likelihood_options);
+    likelihood_options.noise(inference::noise_model_from_string(l.at("noise").get<std::string>()))
+        .noise_variance(l.at("noise_variance").get<double>());
     model.feature_names = metadata.at("features").get<std::vector<std::string>>();
     model.target_name = metadata.at("target").get<std::string>();
     model.seed = metadata.at("seed").get<std::uint64_t>();
     model.training_json = metadata.at("training").dump();
-    if (static_cast<int64_t>(model.feature_names.size()) != options.input()) {
-      throw ArchiveError(archive.path + ": model file is corrupted (feature names do not match the input size)");
-    }
   } catch (const json::exception& e) {
     throw ArchiveError(archive.path + ": model file is corrupted (metadata: " + std::string(e.what()) + ")");
   } catch (const std::invalid_argument& e) {
     throw ArchiveError(archive.path + ": model file is corrupted (" + std::string(e.what()) + ")");
   }
-  load_module_tensors(archive, "net.", *model.net);
-  load_module_tensors(archive, "likelihood.", *model.likelihood);
+  model.members = read_members(archive, metadata, [](int64_t) { return std::string("net."); });
+  const auto& input = model.members.front()->input_shape();
+  if (input.size() != 1 || input[0] != static_cast<int64_t>(model.feature_names.size())) {
+    throw ArchiveError(archive.path + ": model file is corrupted (feature names do not match the input size)");
+  }
+  for (size_t m = 0; m < model.members.size(); ++m) {
+    inference::GaussianLikelihood likelihood(likelihood_options);
+    load_module_tensors(archive, version1 ? "likelihood." : "likelihood" + std::to_string(m) + ".", *likelihood);
+    if (model.members[m]->output_shape() != nn::Shape{likelihood->output_width()}) {
+      throw ArchiveError(archive.path + ": model file is corrupted (the network's output does not fit the likelihood)");
+    }
+    model.likelihoods.push_back(likelihood);
+  }
   model.input_scaler = {archive.get("input_mean").to(at::kFloat), archive.get("input_std").to(at::kFloat)};
   model.target_scaler = {archive.get("target_mean").to(at::kFloat), archive.get("target_std").to(at::kFloat)};
-  model.net->eval();
   return model;
 }
 

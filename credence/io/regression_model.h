@@ -1,11 +1,11 @@
-// RegressionModel: a trained regression network with everything needed to predict in original units.
+// RegressionModel: a trained regression network (or an ensemble of them) with everything needed to
+// predict in original units. A format only: prediction is workflow/regression_prediction.h.
 #pragma once
 
 #include "credence/data/standardizer.h"
 #include "credence/inference/gaussian_likelihood.h"
 #include "credence/io/archive.h"
-#include "credence/nn/mlp.h"
-#include "credence/predict/predictive_samples.h"
+#include "credence/nn/network.h"
 
 #include <cstdint>
 #include <string>
@@ -16,8 +16,8 @@ namespace credence::io {
 inline constexpr const char* kRegressionNetworkKind = "regression_network";
 
 struct RegressionModel {
-  nn::Mlp net{nullptr};
-  inference::GaussianLikelihood likelihood{nullptr};
+  std::vector<nn::Network> members;  // one network, or the members of an ensemble
+  std::vector<inference::GaussianLikelihood> likelihoods;  // one per member
   data::Standardizer input_scaler;
   data::Standardizer target_scaler;
   std::vector<std::string> feature_names;
@@ -26,8 +26,8 @@ struct RegressionModel {
   // The training settings, as a JSON object (kept verbatim in the model file).
   std::string training_json = "{}";
 
-  // S predictive draws for raw (unstandardised) rows, in the target's original units.
-  predict::PredictiveSamples predict(const at::Tensor& raw_inputs, const predict::PredictOptions& options) const;
+  // "ensemble" for more than one member, else the member's method.
+  std::string method() const;
 };
 
 Archive to_archive(const RegressionModel& model);

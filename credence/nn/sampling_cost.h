@@ -6,9 +6,9 @@
 namespace credence::nn {
 
 enum class SamplingStrategy {
-  // Sample pre-activations from their mean and variance (two products, noise per row).
+  // Sample pre-activations from their mean and variance (two products, noise per output).
   pre_activations,
-  // Draw one weight matrix per sample (one product per sample, noise per weight).
+  // Draw one weight sample per Monte Carlo sample (one product per sample, noise per weight).
   weights,
 };
 
@@ -19,8 +19,15 @@ inline constexpr double kNormalDrawCostInFlops = 800.0;
 // Weight samples larger than this fall back to pre-activation sampling.
 inline constexpr std::int64_t kMaxWeightSampleElements = std::int64_t{1} << 25;
 
-// samples: S; rows: B; shared_input: the input is the same for every sample ([B, in]).
-SamplingStrategy choose_sampling_strategy(std::int64_t samples, std::int64_t rows, std::int64_t in_features,
-                                          std::int64_t out_features, bool shared_input);
+// What one row costs a layer whose output is a product linear in its weights (dense or convolution).
+struct ProductCost {
+  double multiply_adds_per_row = 0.0;  // of one product with the weights, for one row
+  double outputs_per_row = 0.0;        // pre-activations of one row
+  std::int64_t weights = 0;            // elements of one weight sample, biases included
+};
+
+// samples: S; rows: B; shared_input: the input is the same for every sample ([B, ...]).
+SamplingStrategy choose_sampling_strategy(std::int64_t samples, std::int64_t rows, const ProductCost& cost,
+                                          bool shared_input);
 
 }  // namespace credence::nn

@@ -1,6 +1,9 @@
 // Global signal-to-noise ranking and removal of the weakest weights.
 #include "credence/nn/snr_pruning.h"
 
+#include "credence/nn/mean_field_layer.h"
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -10,43 +13,55 @@ namespace credence::nn {
 namespace {
 
 struct ParameterPair {
-  at::Tensor mu, rho;
-  size_t layer;  // index into net->bayes_layers
+  PosteriorParameter parameter;
+  size_t bayesian_layer;  // index into the report's layers
 };
 
-std::vector<ParameterPair> bayesian_parameters(const Mlp& net) {
+std::vector<ParameterPair> bayesian_parameters(const Network& net, std::vector<size_t>* layers = nullptr) {
   std::vector<ParameterPair> pairs;
-  for (size_t l = 0; l < net->bayes_layers.size(); ++l) {
-    const auto& layer = net->bayes_layers[l];
-    pairs.push_back({layer->weight_mu, layer->weight_rho, l});
-    if (layer->options.bias()) pairs.push_back({layer->bias_mu, layer->bias_rho, l});
+  size_t count = 0;
+  for (size_t i = 0; i < net->size(); ++i) {
+    const auto* bayesian = dynamic_cast<const MeanFieldLayer*>(&net->layer(i));
+    if (!bayesian) continue;
+    for (const auto& p : bayesian->posterior_parameters()) pairs.push_back({p, count});
+    if (layers) layers->push_back(i);
+    ++count;
   }
   return pairs;
 }
 
 }  // namespace
 
-PruningReport prune_by_signal_to_noise(Mlp& net, double fraction) {
-  if (net->options.method() != Method::bbb) {
-    throw std::invalid_argument("pruning by signal-to-noise ratio needs a bbb network (this one is " +
-                                to_string(net->options.method()) + ")");
-  }
+void PruningReport::add(const PruningReport& other) {
+  total += other.total;
+  removed += other.removed;
+  kept += other.kept;
+  threshold = std::max(threshold, other.threshold);
+  if (layers.empty()) layers = other.layers;
+  kept_per_layer.resize(std::max(kept_per_layer.size(), other.kept_per_layer.size()), 0);
+  for (size_t l = 0; l < other.kept_per_layer.size(); ++l) kept_per_layer[l] += other.kept_per_layer[l];
+}
+
+PruningReport prune_by_signal_to_noise(Network& net, double fraction) {
   if (!(fraction >= 0.0 && fraction <= 1.0)) throw std::invalid_argument("the pruning fraction must be in [0, 1]");
+  PruningReport report;
+  auto pairs = bayesian_parameters(net, &report.layers);
+  if (pairs.empty()) {
+    throw std::invalid_argument("pruning by signal-to-noise ratio needs a bbb network (this one is " + net->method() + ")");
+  }
   at::NoGradGuard no_grad;
-  auto pairs = bayesian_parameters(net);
   std::vector<at::Tensor> ratios;
   for (auto& p : pairs) {
-    auto sigma = at::softplus(p.rho.to(at::kDouble));
-    auto ratio = at::abs(p.mu.to(at::kDouble)) / sigma;
+    auto sigma = at::softplus(p.parameter.rho.to(at::kDouble));
+    auto ratio = at::abs(p.parameter.mu.to(at::kDouble)) / sigma;
     // A weight already pruned (sigma 0, mu 0) ranks lowest.
     ratios.push_back(at::where(sigma > 0, ratio, at::zeros_like(ratio)).flatten());
   }
   auto all = at::cat(ratios);
-  PruningReport report;
   report.total = all.numel();
   report.removed = static_cast<int64_t>(std::llround(fraction * static_cast<double>(report.total)));
   report.kept = report.total - report.removed;
-  report.kept_per_layer.assign(net->bayes_layers.size(), 0);
+  report.kept_per_layer.assign(report.layers.size(), 0);
   auto mask = at::zeros({report.total}, at::kBool);
   if (report.removed > 0) {
     // A stable sort breaks ties by position, so exactly `removed` weights go.
@@ -57,22 +72,23 @@ PruningReport prune_by_signal_to_noise(Mlp& net, double fraction) {
   }
   int64_t offset = 0;
   for (auto& p : pairs) {
-    const int64_t count = p.mu.numel();
-    auto pair_mask = mask.slice(0, offset, offset + count).view(p.mu.sizes());
-    report.kept_per_layer[p.layer] += count - pair_mask.sum().item<int64_t>();
-    pair_mask = pair_mask.to(p.mu.device());
-    p.mu.masked_fill_(pair_mask, 0.0);
-    p.rho.masked_fill_(pair_mask, -std::numeric_limits<double>::infinity());
+    const int64_t count = p.parameter.mu.numel();
+    auto pair_mask = mask.slice(0, offset, offset + count).view(p.parameter.mu.sizes());
+    report.kept_per_layer[p.bayesian_layer] += count - pair_mask.sum().item<int64_t>();
+    pair_mask = pair_mask.to(p.parameter.mu.device());
+    p.parameter.mu.masked_fill_(pair_mask, 0.0);
+    p.parameter.rho.masked_fill_(pair_mask, -std::numeric_limits<double>::infinity());
     offset += count;
   }
+  net->refresh_removed_weights();
   return report;
 }
 
-int64_t count_pruned(const Mlp& net) {
+int64_t count_pruned(const Network& net) {
   at::NoGradGuard no_grad;
   int64_t count = 0;
   for (auto& p : bayesian_parameters(net)) {
-    count += ((p.mu == 0) & (at::softplus(p.rho) == 0)).sum().item<int64_t>();
+    count += ((p.parameter.mu == 0) & (at::softplus(p.parameter.rho) == 0)).sum().item<int64_t>();
   }
   return count;
 }

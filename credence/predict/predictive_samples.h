@@ -1,32 +1,31 @@
-// Monte Carlo predictive distribution of a regression network, drawn in one batched pass.
+// Monte Carlo predictive distribution of a regression network or ensemble, drawn in batched passes.
 #pragma once
 
 #include "credence/inference/gaussian_likelihood.h"
-#include "credence/nn/mlp.h"
+#include "credence/nn/network.h"
+#include "credence/predict/output_samples.h"
 
 #include <ATen/ATen.h>
 
+#include <vector>
+
 namespace credence::predict {
 
-// S draws of the per-row predictive mean and noise variance: p(y | x) is approximated by
-// the mixture (1/S) sum_s N(y; means[s], variances[s]).
+// D draws of the per-row predictive mean and noise variance: p(y | x) is approximated by the
+// mixture (1/D) sum_d N(y; means[d], variances[d]).
 struct PredictiveSamples {
-  at::Tensor means;      // [S, N]
-  at::Tensor variances;  // [S, N], the likelihood's noise variance for each draw
+  at::Tensor means;      // [D, N]
+  at::Tensor variances;  // [D, N], the likelihood's noise variance for each draw
 };
 
-struct PredictOptions {
-  TORCH_ARG(int64_t, samples) = 100;
-  // Bound on the elements of one chunk's widest activation tensor [S, rows, width].
-  TORCH_ARG(int64_t, max_chunk_elements) = int64_t{1} << 24;
-};
-
-// One batched pass per chunk of rows (never a loop over samples). A network that is not
-// stochastic (deterministic, or bbb in mean mode) is evaluated once and gives S identical draws.
-PredictiveSamples sample_predictive(nn::Mlp& net, inference::GaussianLikelihood& likelihood, const at::Tensor& x,
+// One network with its likelihood, or an ensemble (member k with likelihoods[k]): each member draws
+// draws_per_member times (a network that is not stochastic, deterministic or bbb in mean mode, is
+// evaluated once), so D is S for one stochastic network and the member count for a deterministic
+// ensemble. One batched pass per chunk of rows.
+PredictiveSamples sample_predictive(std::vector<nn::Network>& members,
+                                    std::vector<inference::GaussianLikelihood>& likelihoods, const at::Tensor& x,
                                     const PredictOptions& options = {});
-
-// The rows per chunk that keep S * rows * widest-layer within max_chunk_elements.
-int64_t chunk_rows(const nn::MlpOptions& net, int64_t samples, int64_t max_chunk_elements);
+PredictiveSamples sample_predictive(nn::Network& net, inference::GaussianLikelihood& likelihood, const at::Tensor& x,
+                                    const PredictOptions& options = {});
 
 }  // namespace credence::predict

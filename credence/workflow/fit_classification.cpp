@@ -5,7 +5,9 @@
 #include "credence/data/split.h"
 #include "credence/data/standardizer.h"
 #include "credence/metrics/classification_metrics.h"
+#include "credence/predict/class_probability_samples.h"
 #include "credence/predict/temperature_scaling.h"
+#include "credence/workflow/network_start.h"
 #include "credence/workflow/training_settings.h"
 
 #include <nlohmann/json.hpp>
@@ -23,6 +25,8 @@ std::string settings_json(const ClassificationFitOptions& options) {
   j["input_scale"] = options.input_scale();
   j["keep"] = options.training().restore_best() ? "best" : "last";
   j["temperature_scaling"] = options.temperature_scaling();
+  j["members"] = options.members();
+  if (options.initial_network()) j["moped_delta"] = options.moped_delta();
   return j.dump();
 }
 
@@ -89,22 +93,12 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
   }
 
   const int64_t classes = static_cast<int64_t>(class_names.size());
-  auto net_options = nn::MlpOptions(inputs.size(1), options.hidden(),
-                                    inference::class_output_width(options.likelihood(), classes))
-                         .activation(options.activation())
-                         .method(options.method())
-                         .prior(options.prior())
-                         .estimator(options.estimator())
-                         .initial_sigma(options.initial_sigma())
-                         .dropout(options.dropout())
-                         .input_dropout(options.input_dropout());
+  const auto spec = nn::network_spec_for(options.network(), layout.shape(),
+                                         inference::class_output_width(options.likelihood(), classes));
   ClassificationFit fit;
   for (int64_t m = 0; m < options.members(); ++m) {
     auto generator = core::make_generator(options.seed() + static_cast<std::uint64_t>(m), device);
-    nn::Mlp net(net_options);
-    net->set_generator(generator);
-    net->reset_parameters();
-    net->to(device);
+    auto net = start_network(spec, generator, options.initial_network(), options.moped_delta(), device);
 
     // Categorical training goes through train_classifier (which may use the fused step); only
     // noisy logits need an element-wise likelihood for the autograd step.
@@ -117,10 +111,10 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
     }
     inference::ValidationScore validation;
     if (z_validation.defined()) {
-      predict::ClassifierHead head = model.head;
+      inference::ClassifierHead head = model.head;
       const int64_t samples = options.validation_samples();
       validation = [net, head, z_validation, y_validation, samples, generator]() mutable {
-        std::vector<nn::Mlp> single{net};
+        std::vector<nn::Network> single{net};
         auto p = predict::sample_class_probabilities(single, head, z_validation,
                                                      predict::PredictOptions().samples(samples), generator)
                      .mean(0);

@@ -5,7 +5,8 @@
 #include "credence/inference/categorical_likelihood.h"
 #include "credence/inference/trainer.h"
 #include "credence/io/classification_model.h"
-#include "credence/nn/mlp.h"
+#include "credence/nn/network.h"
+#include "credence/nn/network_options.h"
 #include "credence/predict/temperature_scaling.h"
 
 #include <cstdint>
@@ -15,14 +16,8 @@
 namespace credence::workflow {
 
 struct ClassificationFitOptions {
-  TORCH_ARG(std::vector<int64_t>, hidden) = std::vector<int64_t>{50};
-  TORCH_ARG(nn::Activation, activation) = nn::Activation::relu;
-  TORCH_ARG(nn::Method, method) = nn::Method::bbb;
-  TORCH_ARG(core::PriorOptions, prior) = {};
-  TORCH_ARG(nn::Estimator, estimator) = nn::Estimator::local_reparameterization;
-  TORCH_ARG(double, initial_sigma) = 1e-2;
-  TORCH_ARG(double, dropout) = 0.05;
-  TORCH_ARG(double, input_dropout) = 0.0;
+  // The architecture (preset or spec file) and the method with its settings.
+  TORCH_ARG(nn::NetworkOptions, network) = {};
   TORCH_ARG(inference::ClassLikelihood, likelihood) = inference::ClassLikelihood::categorical;
   // Noisy logits: noise draws inside the log during training (the model keeps this count for prediction too).
   TORCH_ARG(int64_t, noise_samples) = 10;
@@ -37,6 +32,9 @@ struct ClassificationFitOptions {
   TORCH_ARG(double, validation_fraction) = 0.0;
   TORCH_ARG(int64_t, validation_samples) = 10;
   TORCH_ARG(std::uint64_t, seed) = 0;
+  // MOPED: start a bbb network from this trained deterministic one of the same spec (see fit_regression.h).
+  TORCH_ARG(nn::Network, initial_network) = nullptr;
+  TORCH_ARG(double, moped_delta) = 0.1;
 };
 
 struct ClassificationFit {
@@ -45,7 +43,7 @@ struct ClassificationFit {
   predict::TemperatureFit temperature;                 // with temperature_scaling
 };
 
-// inputs [n, d] raw; labels [n] int64 in 0..classes-1 with classes = class_names.size().
+// inputs [n, d] raw (image rows flattened); labels [n] int64 in 0..classes-1 with classes = class_names.size().
 ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor& labels, const io::InputLayout& layout,
                                      const std::vector<std::string>& class_names, const std::string& target_name,
                                      const ClassificationFitOptions& options);

@@ -1,4 +1,4 @@
-// fit_regression: standardisation, validation split, training and packaging.
+// fit_regression: standardisation, validation split, member training and packaging.
 #include "credence/workflow/fit_regression.h"
 
 #include "credence/core/rng.h"
@@ -6,10 +6,12 @@
 #include "credence/data/standardizer.h"
 #include "credence/metrics/regression_metrics.h"
 #include "credence/predict/predictive_samples.h"
+#include "credence/workflow/network_start.h"
 #include "credence/workflow/training_settings.h"
 
 #include <nlohmann/json.hpp>
 
+#include <ostream>
 #include <stdexcept>
 
 namespace credence::workflow {
@@ -17,6 +19,8 @@ namespace credence::workflow {
 std::string training_settings_json(const RegressionFitOptions& options) {
   auto j = training_settings(options.training(), options.validation_fraction(), options.validation_samples());
   j["noise_precision"] = options.noise_precision();
+  j["members"] = options.members();
+  if (options.initial_network()) j["moped_delta"] = options.moped_delta();
   return j.dump();
 }
 
@@ -29,62 +33,63 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
   if (static_cast<int64_t>(feature_names.size()) != inputs.size(1)) {
     throw std::invalid_argument("fit_regression: one feature name per input column expected");
   }
-  auto generator = core::make_generator(options.seed(), inputs.device());
+  if (options.members() < 1) throw std::invalid_argument("--members: expected at least one member");
+  const auto device = inputs.device();
+  auto split_generator = core::make_generator(options.seed(), device);
   auto [train_index, validation_index] =
-      data::train_validation_split(inputs.size(0), options.validation_fraction(), generator);
+      data::train_validation_split(inputs.size(0), options.validation_fraction(), split_generator);
 
-  auto x_train = inputs.index_select(0, train_index.to(inputs.device()));
-  auto y_train = targets.index_select(0, train_index.to(inputs.device()));
-  auto input_scaler = data::Standardizer::fit(x_train);
-  auto target_scaler = data::Standardizer::fit(y_train);
-
-  inference::GaussianLikelihoodOptions likelihood_options;
-  likelihood_options.noise(options.noise());
-  if (options.noise() == inference::NoiseModel::fixed) {
-    if (!(options.noise_precision() > 0.0)) throw std::invalid_argument("--tau: the noise precision must be positive");
-    const double target_std = target_scaler.std.item<double>();
-    likelihood_options.noise_variance(1.0 / (options.noise_precision() * target_std * target_std));
-  } else {
-    likelihood_options.noise_variance(0.1);  // a starting guess in standardised units
-  }
+  auto x_train = inputs.index_select(0, train_index.to(device));
+  auto y_train = targets.index_select(0, train_index.to(device));
   io::RegressionModel model;
-  model.likelihood = inference::GaussianLikelihood(likelihood_options);
-  auto net_options = nn::MlpOptions(inputs.size(1), options.hidden(), model.likelihood->output_width())
-                         .activation(options.activation())
-                         .method(options.method())
-                         .prior(options.prior())
-                         .estimator(options.estimator())
-                         .initial_sigma(options.initial_sigma())
-                         .dropout(options.dropout());
-  model.net = nn::Mlp(net_options);
-  model.net->set_generator(generator);
-  model.net->reset_parameters();
-  model.net->to(inputs.device());
-  model.likelihood->to(inputs.device());
-  model.input_scaler = input_scaler;
-  model.target_scaler = target_scaler;
+  model.input_scaler = data::Standardizer::fit(x_train);
+  model.target_scaler = data::Standardizer::fit(y_train);
   model.feature_names = feature_names;
   model.target_name = target_name;
   model.seed = options.seed();
   model.training_json = training_settings_json(options);
 
-  auto z_train = input_scaler.transform(x_train);
-  auto t_train = target_scaler.transform(y_train);
-  inference::ValidationScore validation;
+  inference::GaussianLikelihoodOptions likelihood_options;
+  likelihood_options.noise(options.noise());
+  if (options.noise() == inference::NoiseModel::fixed) {
+    if (!(options.noise_precision() > 0.0)) throw std::invalid_argument("--tau: the noise precision must be positive");
+    const double target_std = model.target_scaler.std.item<double>();
+    likelihood_options.noise_variance(1.0 / (options.noise_precision() * target_std * target_std));
+  } else {
+    likelihood_options.noise_variance(0.1);  // a starting guess in standardised units
+  }
+  const int64_t output_width = inference::GaussianLikelihood(likelihood_options)->output_width();
+  const auto spec = nn::network_spec_for(options.network(), {inputs.size(1)}, output_width);
+
+  auto z_train = model.input_scaler.transform(x_train);
+  auto t_train = model.target_scaler.transform(y_train);
   at::Tensor z_validation, t_validation;
   if (validation_index.numel() > 0) {
-    z_validation = input_scaler.transform(inputs.index_select(0, validation_index.to(inputs.device())));
-    t_validation = target_scaler.transform(targets.index_select(0, validation_index.to(inputs.device())));
-    auto net = model.net;
-    auto likelihood = model.likelihood;
-    const int64_t samples = options.validation_samples();
-    validation = [net, likelihood, z_validation, t_validation, samples]() mutable {
-      auto draws = predict::sample_predictive(net, likelihood, z_validation, predict::PredictOptions().samples(samples));
-      return metrics::mixture_negative_log_likelihood(draws.means, draws.variances, t_validation);
-    };
+    z_validation = model.input_scaler.transform(inputs.index_select(0, validation_index.to(device)));
+    t_validation = model.target_scaler.transform(targets.index_select(0, validation_index.to(device)));
   }
   RegressionFit fit;
-  fit.history = inference::train(model.net, model.likelihood, z_train, t_train, options.training(), generator, validation);
+  for (int64_t m = 0; m < options.members(); ++m) {
+    auto generator = core::make_generator(options.seed() + static_cast<std::uint64_t>(m), device);
+    auto net = start_network(spec, generator, options.initial_network(), options.moped_delta(), device);
+    inference::GaussianLikelihood likelihood(likelihood_options);
+    likelihood->to(device);
+    inference::ValidationScore validation;
+    if (z_validation.defined()) {
+      const int64_t samples = options.validation_samples();
+      validation = [net, likelihood, z_validation, t_validation, samples]() mutable {
+        auto draws = predict::sample_predictive(net, likelihood, z_validation, predict::PredictOptions().samples(samples));
+        return metrics::mixture_negative_log_likelihood(draws.means, draws.variances, t_validation);
+      };
+    }
+    auto training = options.training();
+    if (training.progress() && options.members() > 1) {
+      *training.progress() << "member " << (m + 1) << "/" << options.members() << "\n";
+    }
+    fit.histories.push_back(inference::train(net, likelihood, z_train, t_train, training, generator, validation));
+    model.members.push_back(net);
+    model.likelihoods.push_back(likelihood);
+  }
   fit.model = model;
   return fit;
 }

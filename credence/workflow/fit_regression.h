@@ -1,10 +1,11 @@
-// fit_regression: from raw rows and targets to a trained, saved-ready regression network.
+// fit_regression: from raw rows and targets to a trained, ready-to-save regression network or ensemble.
 // The workflow module sits above io in the layering: it composes data, inference, predict and io.
 #pragma once
 
 #include "credence/inference/trainer.h"
 #include "credence/io/regression_model.h"
-#include "credence/nn/mlp.h"
+#include "credence/nn/network.h"
+#include "credence/nn/network_options.h"
 
 #include <cstdint>
 #include <string>
@@ -13,13 +14,11 @@
 namespace credence::workflow {
 
 struct RegressionFitOptions {
-  TORCH_ARG(std::vector<int64_t>, hidden) = std::vector<int64_t>{50};
-  TORCH_ARG(nn::Activation, activation) = nn::Activation::relu;
-  TORCH_ARG(nn::Method, method) = nn::Method::bbb;
-  TORCH_ARG(core::PriorOptions, prior) = {};
-  TORCH_ARG(nn::Estimator, estimator) = nn::Estimator::local_reparameterization;
-  TORCH_ARG(double, initial_sigma) = 1e-2;
-  TORCH_ARG(double, dropout) = 0.05;
+  // The architecture (preset or spec file) and the method with its settings.
+  TORCH_ARG(nn::NetworkOptions, network) = {};
+  // Networks trained independently from seeds seed, seed + 1, ... (more than one: an ensemble whose
+  // prediction is the mixture of the members').
+  TORCH_ARG(int64_t, members) = 1;
   TORCH_ARG(inference::NoiseModel, noise) = inference::NoiseModel::homoscedastic;
   // Fixed noise only: the noise precision tau in the target's original units.
   TORCH_ARG(double, noise_precision) = 1.0;
@@ -29,15 +28,19 @@ struct RegressionFitOptions {
   // Monte Carlo samples for the validation NLL after each epoch.
   TORCH_ARG(int64_t, validation_samples) = 10;
   TORCH_ARG(std::uint64_t, seed) = 0;
+  // MOPED (Krishnan et al. 2020): start a bbb network from this trained deterministic one of the
+  // same spec, posterior means at its weights and sigma = moped_delta |w| (nullptr: random weights).
+  TORCH_ARG(nn::Network, initial_network) = nullptr;
+  TORCH_ARG(double, moped_delta) = 0.1;
 };
 
 struct RegressionFit {
   io::RegressionModel model;
-  inference::TrainingHistory history;
+  std::vector<inference::TrainingHistory> histories;  // one per member
 };
 
-// Standardises inputs and targets on the training rows, builds the network and likelihood,
-// trains with one generator seeded by options.seed, and returns the model with its history.
+// Standardises inputs and targets on the training rows, builds each member's network and likelihood,
+// trains member m with a generator seeded by seed + m, and returns the model with its histories.
 RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets,
                              const std::vector<std::string>& feature_names, const std::string& target_name,
                              const RegressionFitOptions& options);

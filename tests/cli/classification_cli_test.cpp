@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -132,7 +134,11 @@ TEST_F(ClassificationCli, PruneBbbKeepsTheRequestedFraction) {
   auto report = parse_json(run_cli("evaluate --model " + dir.path("pruned.credence") + " --data idx:" + dir.path("digits") + " --json"));
   EXPECT_GT(report.at("accuracy").get<double>(), 0.6);
   // 144*32 + 32 = 4640 and 32*3 + 3 = 99 per layer; the two layers' counts add up to the total kept.
-  EXPECT_NE(r.out.find("per layer, input first: "), std::string::npos) << r.out;
+  std::smatch kept;
+  ASSERT_TRUE(std::regex_search(r.out, kept, std::regex("per Bayesian layer, input first: layers\\[0\\] (\\d+), layers\\[2\\] (\\d+)\\)")))
+      << r.out;
+  EXPECT_EQ(std::stoi(kept[1]) + std::stoi(kept[2]), 1185);
+  EXPECT_LE(std::stoi(kept[2]), 99);
 }
 
 TEST_F(ClassificationCli, PruneRetrainsTheKeptWeights) {

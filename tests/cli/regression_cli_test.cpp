@@ -72,7 +72,7 @@ TEST_F(RegressionCli, TrainPredictEvaluateInspect) {
     EXPECT_EQ(metadata["method"], method);
     EXPECT_EQ(metadata["features"], nlohmann::json({"a", "b"}));
     EXPECT_EQ(metadata["target"], "y");
-    EXPECT_EQ(metadata["format_version"], 1);
+    EXPECT_EQ(metadata["format_version"], 2);
     EXPECT_EQ(metadata["training"]["epochs"], 40);
     EXPECT_TRUE(metadata.contains("library_version"));
   }

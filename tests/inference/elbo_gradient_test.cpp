@@ -1,18 +1,22 @@
-// ELBO gradients of a tiny Bayesian network against central finite differences.
+// ELBO gradients of tiny Bayesian networks (dense, 2-D and 1-D convolutional) against central
+// finite differences in float64, for every estimator.
 #include "credence/core/rng.h"
 #include "credence/inference/elbo.h"
 #include "credence/inference/gaussian_likelihood.h"
-#include "credence/nn/mlp.h"
+#include "credence/nn/method.h"
+#include "credence/nn/network.h"
+#include "credence/nn/network_presets.h"
 
 #include <gtest/gtest.h>
 
 using namespace credence;
+using nlohmann::json;
 
 namespace {
 
 // The ELBO loss with the noise frozen by reseeding the generator: a deterministic
 // function of the parameters, so autograd and finite differences must agree.
-double loss_at(nn::Mlp& net, inference::GaussianLikelihood& likelihood, at::Generator& generator,
+double loss_at(nn::Network& net, inference::GaussianLikelihood& likelihood, at::Generator& generator,
                const at::Tensor& x, const at::Tensor& y, bool backward) {
   generator.set_current_seed(99);
   auto outputs = net->forward(x);
@@ -22,20 +26,19 @@ double loss_at(nn::Mlp& net, inference::GaussianLikelihood& likelihood, at::Gene
   return terms.loss.item<double>();
 }
 
-void check_gradients(nn::Estimator estimator, core::PriorKind prior_kind, inference::NoiseModel noise) {
+void check_gradients(const nn::NetworkSpec& plain, nn::Estimator estimator, core::PriorKind prior_kind,
+                     inference::NoiseModel noise) {
   auto generator = core::make_generator(5);
   inference::GaussianLikelihood likelihood(inference::GaussianLikelihoodOptions().noise(noise));
-  auto options = nn::MlpOptions(2, {3}, likelihood->output_width())
-                     .activation(nn::Activation::tanh)
-                     .estimator(estimator)
-                     .prior(core::PriorOptions().kind(prior_kind))
-                     .initial_sigma(0.3);
-  nn::Mlp net(options);
+  auto spec = plain;
+  spec.layers.back()["out_features"] = likelihood->output_width();
+  nn::Network net(nn::apply_method(
+      spec, nn::MethodOptions().estimator(estimator).prior(core::PriorOptions().kind(prior_kind)).initial_sigma(0.3)));
   net->set_generator(generator);
   net->reset_parameters();
   net->to(at::kDouble);
   likelihood->to(at::kDouble);
-  auto x = at::randn({4, 2}, generator, at::kDouble);
+  auto x = at::randn(nn::batch_sizes(4, spec.input), generator, at::kDouble);
   auto y = at::randn({4}, generator, at::kDouble);
 
   loss_at(net, likelihood, generator, x, y, /*backward=*/true);
@@ -70,16 +73,51 @@ void check_gradients(nn::Estimator estimator, core::PriorKind prior_kind, infere
   EXPECT_GT(checked, 20);
 }
 
+nn::NetworkSpec dense() { return nn::mlp_spec(2, {3}, 1, nn::ActivationKind::tanh); }
+
+// A 2-D convolution (padded, strided), tanh, average pooling and a dense output.
+nn::NetworkSpec convolutional() {
+  return {{2, 5, 6},
+          {{{"type", "conv2d"}, {"out_channels", 2}, {"kernel_size", {3, 2}}, {"padding", 1}, {"stride", {1, 2}}},
+           {{"type", "tanh"}},
+           {{"type", "avg_pool2d"}, {"kernel_size", 2}},
+           {{"type", "flatten"}},
+           {{"type", "linear"}, {"out_features", 1}}}};
+}
+
+// A dilated 1-D convolution with gelu and a dense output.
+nn::NetworkSpec convolutional_1d() {
+  return {{1, 7},
+          {{{"type", "conv1d"}, {"out_channels", 2}, {"kernel_size", 3}, {"dilation", 2}},
+           {{"type", "gelu"}},
+           {{"type", "flatten"}},
+           {{"type", "linear"}, {"out_features", 1}}}};
+}
+
 }  // namespace
 
 TEST(ElboGradient, LocalReparameterizationGaussianPrior) {
-  check_gradients(nn::Estimator::local_reparameterization, core::PriorKind::gaussian, inference::NoiseModel::homoscedastic);
+  check_gradients(dense(), nn::Estimator::local_reparameterization, core::PriorKind::gaussian, inference::NoiseModel::homoscedastic);
 }
 
 TEST(ElboGradient, ReparameterizationMixturePriorHeteroscedastic) {
-  check_gradients(nn::Estimator::reparameterization, core::PriorKind::scale_mixture, inference::NoiseModel::heteroscedastic);
+  check_gradients(dense(), nn::Estimator::reparameterization, core::PriorKind::scale_mixture, inference::NoiseModel::heteroscedastic);
 }
 
 TEST(ElboGradient, FlipoutMixturePrior) {
-  check_gradients(nn::Estimator::flipout, core::PriorKind::scale_mixture, inference::NoiseModel::homoscedastic);
+  check_gradients(dense(), nn::Estimator::flipout, core::PriorKind::scale_mixture, inference::NoiseModel::homoscedastic);
+}
+
+TEST(ElboGradient, ConvolutionEveryEstimator) {
+  for (auto estimator : {nn::Estimator::local_reparameterization, nn::Estimator::reparameterization, nn::Estimator::flipout}) {
+    SCOPED_TRACE(nn::to_string(estimator));
+    check_gradients(convolutional(), estimator, core::PriorKind::gaussian, inference::NoiseModel::heteroscedastic);
+  }
+  check_gradients(convolutional(), nn::Estimator::flipout, core::PriorKind::scale_mixture, inference::NoiseModel::homoscedastic);
+}
+
+TEST(ElboGradient, Convolution1dLocalAndFlipout) {
+  check_gradients(convolutional_1d(), nn::Estimator::local_reparameterization, core::PriorKind::scale_mixture,
+                  inference::NoiseModel::homoscedastic);
+  check_gradients(convolutional_1d(), nn::Estimator::flipout, core::PriorKind::gaussian, inference::NoiseModel::homoscedastic);
 }

@@ -6,8 +6,12 @@
 #include "credence/inference/categorical_likelihood.h"
 #include "credence/inference/fused_mlp_step.h"
 #include "credence/inference/trainer.h"
-#include "credence/nn/mlp.h"
+#include "credence/core/gaussian.h"
+#include "credence/nn/dense_chain.h"
+#include "credence/nn/network_presets.h"
+#include "credence/nn/mean_field_layer.h"
 #include "credence/nn/snr_pruning.h"
+#include "support/test_support.h"
 
 #include <gtest/gtest.h>
 #include <torch/optim/adam.h>
@@ -20,55 +24,68 @@ namespace {
 
 struct Case {
   nn::Method method;
-  nn::Activation activation;
+  nn::ActivationKind activation;
   bool categorical;
   inference::NoiseModel noise;
   bool mixture = false;
 };
 
-nn::Mlp make_net(const Case& c, int64_t outputs, at::Generator& generator) {
-  nn::Mlp net(nn::MlpOptions(3, {5, 4}, outputs)
-                  .method(c.method)
-                  .activation(c.activation)
-                  .dropout(0.3)
-                  .input_dropout(c.method == nn::Method::mcdropout ? 0.2 : 0.0)
-                  .prior(c.mixture ? core::PriorOptions().kind(core::PriorKind::scale_mixture).pi(0.3).sigma1(0.8).sigma2(0.05)
-                                   : core::PriorOptions().sigma(0.7))
-                  .initial_sigma(0.2));
+nn::MethodOptions method_of(const Case& c) {
+  return nn::MethodOptions()
+      .method(c.method)
+      .dropout(0.3)
+      .input_dropout(c.method == nn::Method::mcdropout ? 0.2 : 0.0)
+      .prior(c.mixture ? core::PriorOptions().kind(core::PriorKind::scale_mixture).pi(0.3).sigma1(0.8).sigma2(0.05)
+                       : core::PriorOptions().sigma(0.7))
+      .initial_sigma(0.2);
+}
+
+nn::Network make_net(const Case& c, int64_t outputs, at::Generator& generator) {
+  auto net = nn::Network(nn::apply_method(nn::mlp_spec(3, {5, 4}, outputs, c.activation), method_of(c)));
   net->set_generator(generator);
   net->reset_parameters();
   return net;
 }
 
+std::vector<nn::MeanFieldLayer*> bayes_layers(nn::Network& net) {
+  std::vector<nn::MeanFieldLayer*> out;
+  for (size_t i = 0; i < net->size(); ++i) {
+    if (auto* l = dynamic_cast<nn::MeanFieldLayer*>(&net->layer(i))) out.push_back(l);
+  }
+  return out;
+}
+
 // The network's loss written with ATen operations, using the fused step's masks and noise.
-at::Tensor reference_outputs(nn::Mlp& net, const inference::FusedMlpStep& step, const at::Tensor& x) {
+at::Tensor reference_outputs(nn::Network& net, const inference::FusedMlpStep& step, const at::Tensor& x) {
+  const auto chain = nn::dense_chain(net);
   at::Tensor h = x;
-  const size_t layers = net->options.hidden().size() + 1;
-  for (size_t l = 0; l < layers; ++l) {
+  for (size_t l = 0; l < chain.layers.size(); ++l) {
+    const auto& layer = chain.layers[l];
     if (step.layer_mask(l).defined()) h = h * step.layer_mask(l);
-    if (net->options.method() == nn::Method::bbb) {
-      auto& b = net->bayes_layers[l];
-      auto mean = at::linear(h, b->weight_mu, b->bias_mu);
-      auto variance = at::linear(h * h, b->weight_sigma().square(), b->bias_sigma().square());
+    if (layer.bayesian) {
+      auto mean = at::linear(h, layer.weight, layer.bias);
+      auto variance = at::linear(h * h, core::softplus(layer.weight_rho).square(), core::softplus(layer.bias_rho).square());
       h = mean + at::sqrt(variance + nn::kPreActivationVarianceFloor) * step.layer_noise(l);
     } else {
-      h = net->linear_layers[l]->forward(h);
+      h = at::linear(h, layer.weight, layer.bias);
     }
-    if (l + 1 < layers) h = net->options.activation() == nn::Activation::relu ? at::relu(h) : at::tanh(h);
+    if (l + 1 < chain.layers.size()) h = chain.activation == nn::ActivationKind::relu ? at::relu(h) : at::tanh(h);
   }
   return h;
 }
 
 // The KL with the fused step's weight samples for the scale mixture's Monte Carlo estimate.
-at::Tensor reference_kl(nn::Mlp& net, const inference::FusedMlpStep& step) {
-  if (net->options.method() != nn::Method::bbb || net->options.prior().kind() == core::PriorKind::gaussian) return net->kl();
+at::Tensor reference_kl(nn::Network& net, const inference::FusedMlpStep& step) {
+  const auto layers = bayes_layers(net);
+  if (layers.empty() || layers.front()->mean_field_options().prior().kind() == core::PriorKind::gaussian) return net->kl();
   at::Tensor total = at::zeros({});
-  for (size_t l = 0; l < net->bayes_layers.size(); ++l) {
-    auto& b = net->bayes_layers[l];
+  for (size_t l = 0; l < layers.size(); ++l) {
+    auto* b = layers[l];
+    const auto prior = b->mean_field_options().prior();
     auto w = b->weight_mu + b->weight_sigma() * step.layer_weight_kl_noise(l);
     auto bias = b->bias_mu + b->bias_sigma() * step.layer_bias_kl_noise(l);
-    total = total + core::kl_monte_carlo(w, b->weight_mu, b->weight_sigma(), b->options.prior()) +
-            core::kl_monte_carlo(bias, b->bias_mu, b->bias_sigma(), b->options.prior());
+    total = total + core::kl_monte_carlo(w, b->weight_mu, b->weight_sigma(), prior) +
+            core::kl_monte_carlo(bias, b->bias_mu, b->bias_sigma(), prior);
   }
   return total;
 }
@@ -118,26 +135,26 @@ TEST_P(FusedGradient, MatchesAutogradOfTheSameLoss) {
 
 INSTANTIATE_TEST_SUITE_P(
     Networks, FusedGradient,
-    ::testing::Values(Case{nn::Method::deterministic, nn::Activation::relu, false, inference::NoiseModel::homoscedastic},
-                      Case{nn::Method::deterministic, nn::Activation::tanh, true, inference::NoiseModel::fixed},
-                      Case{nn::Method::mcdropout, nn::Activation::relu, false, inference::NoiseModel::heteroscedastic},
-                      Case{nn::Method::mcdropout, nn::Activation::tanh, true, inference::NoiseModel::fixed},
-                      Case{nn::Method::bbb, nn::Activation::relu, false, inference::NoiseModel::homoscedastic},
-                      Case{nn::Method::bbb, nn::Activation::tanh, false, inference::NoiseModel::heteroscedastic},
-                      Case{nn::Method::bbb, nn::Activation::relu, true, inference::NoiseModel::fixed},
-                      Case{nn::Method::bbb, nn::Activation::relu, false, inference::NoiseModel::homoscedastic, true},
-                      Case{nn::Method::bbb, nn::Activation::tanh, true, inference::NoiseModel::fixed, true}));
+    ::testing::Values(Case{nn::Method::deterministic, nn::ActivationKind::relu, false, inference::NoiseModel::homoscedastic},
+                      Case{nn::Method::deterministic, nn::ActivationKind::tanh, true, inference::NoiseModel::fixed},
+                      Case{nn::Method::mcdropout, nn::ActivationKind::relu, false, inference::NoiseModel::heteroscedastic},
+                      Case{nn::Method::mcdropout, nn::ActivationKind::tanh, true, inference::NoiseModel::fixed},
+                      Case{nn::Method::bbb, nn::ActivationKind::relu, false, inference::NoiseModel::homoscedastic},
+                      Case{nn::Method::bbb, nn::ActivationKind::tanh, false, inference::NoiseModel::heteroscedastic},
+                      Case{nn::Method::bbb, nn::ActivationKind::relu, true, inference::NoiseModel::fixed},
+                      Case{nn::Method::bbb, nn::ActivationKind::relu, false, inference::NoiseModel::homoscedastic, true},
+                      Case{nn::Method::bbb, nn::ActivationKind::tanh, true, inference::NoiseModel::fixed, true}));
 
 // The fused update against torch::optim::Adam given the very same gradients, over several steps,
 // with weight decay (added to every network parameter's gradient, as torch does).
 TEST(FusedMlpStep, AdamUpdateMatchesTorchAdam) {
   for (int variant = 0; variant < 3; ++variant) {
     auto generator = core::make_generator(3);
-    Case c{variant == 0 ? nn::Method::deterministic : nn::Method::bbb, nn::Activation::relu, false,
+    Case c{variant == 0 ? nn::Method::deterministic : nn::Method::bbb, nn::ActivationKind::relu, false,
            inference::NoiseModel::homoscedastic, variant == 2};
     inference::GaussianLikelihood likelihood;
     auto net = make_net(c, 1, generator);
-    auto twin = std::dynamic_pointer_cast<nn::MlpImpl>(net->clone());
+    auto twin = std::dynamic_pointer_cast<nn::NetworkImpl>(net->clone());
     auto twin_likelihood = std::dynamic_pointer_cast<inference::GaussianLikelihoodImpl>(likelihood->clone());
     const double lr = 0.01, decay = 0.001;
     std::vector<torch::optim::OptimizerParamGroup> groups;
@@ -175,7 +192,8 @@ TEST(FusedMlpStep, TrainsAsWellAsTheAutogradStep) {
     double nll[2];
     for (int fused = 0; fused < 2; ++fused) {
       auto generator = core::make_generator(4);
-      nn::Mlp net(nn::MlpOptions(1, {50}, 1).method(method).dropout(0.01).prior(core::PriorOptions().sigma(1.0)));
+      auto net = nn::Network(nn::apply_method(
+          nn::mlp_spec(1, {50}, 1), nn::MethodOptions().method(method).dropout(0.01).prior(core::PriorOptions().sigma(1.0))));
       net->set_generator(generator);
       net->reset_parameters();
       inference::GaussianLikelihood likelihood;
@@ -194,12 +212,13 @@ TEST(FusedMlpStep, KlOfLargeLayersMatchesTheClosedForm) {
   // from mantissa products), a partial block, and more weights than one thread's share. Rhos
   // from -12 to +4 give sigmas from 6e-6 to 4, across many binary exponents.
   auto generator = core::make_generator(5);
-  nn::Mlp net(nn::MlpOptions(300, {200}, 3).method(nn::Method::bbb).prior(core::PriorOptions().sigma(0.5)));
+  auto net = nn::Network(
+      nn::apply_method(nn::mlp_spec(300, {200}, 3), nn::MethodOptions().prior(core::PriorOptions().sigma(0.5))));
   net->set_generator(generator);
   net->reset_parameters();
   {
     at::NoGradGuard no_grad;
-    for (auto& layer : net->bayes_layers) {
+    for (auto* layer : bayes_layers(net)) {
       layer->weight_rho.uniform_(-12.0, 4.0, generator);
       layer->bias_rho.uniform_(-12.0, 4.0, generator);
     }
@@ -215,7 +234,7 @@ TEST(FusedMlpStep, RetrainsAPrunedNetworkWithTheRemovedWeightsHeld) {
     auto generator = core::make_generator(8);
     const auto prior = mixture ? core::PriorOptions().kind(core::PriorKind::scale_mixture).pi(0.5).sigma1(1.0).sigma2(0.01)
                                : core::PriorOptions().sigma(0.5);
-    nn::Mlp net(nn::MlpOptions(5, {40}, 3).method(nn::Method::bbb).prior(prior).initial_sigma(0.1));
+    auto net = nn::Network(nn::apply_method(nn::mlp_spec(5, {40}, 3), nn::MethodOptions().prior(prior).initial_sigma(0.1)));
     net->set_generator(generator);
     net->reset_parameters();
     const auto report = nn::prune_by_signal_to_noise(net, 0.6);
@@ -224,7 +243,7 @@ TEST(FusedMlpStep, RetrainsAPrunedNetworkWithTheRemovedWeightsHeld) {
     // The KL of the kept weights alone, in closed form (Gaussian prior).
     auto kept_kl = [&] {
       double total = 0.0;
-      for (auto& layer : net->bayes_layers) {
+      for (auto* layer : bayes_layers(net)) {
         for (auto [mu, rho] : {std::pair{layer->weight_mu, layer->weight_rho}, std::pair{layer->bias_mu, layer->bias_rho}}) {
           auto kept = ~at::isinf(rho);
           auto sigma = at::softplus(rho.masked_select(kept).to(at::kDouble));
@@ -248,11 +267,19 @@ TEST(FusedMlpStep, RetrainsAPrunedNetworkWithTheRemovedWeightsHeld) {
 }
 
 TEST(FusedMlpStep, NamesWhatItCannotTrain) {
-  nn::Mlp flipout(nn::MlpOptions(2, {3}, 1).estimator(nn::Estimator::flipout));
+  auto flipout = credence::testing::mlp_network(2, {3}, 1, nn::MethodOptions().estimator(nn::Estimator::flipout));
   EXPECT_NE(inference::fused_step_unsupported_reason(flipout).find("estimator"), std::string::npos);
-  nn::Mlp mixture(nn::MlpOptions(2, {3}, 1).prior(core::PriorOptions().kind(core::PriorKind::scale_mixture)));
+  auto mixture = credence::testing::mlp_network(2, {3}, 1, nn::MethodOptions().prior(core::PriorOptions().kind(core::PriorKind::scale_mixture)));
   EXPECT_EQ(inference::fused_step_unsupported_reason(mixture), "");
-  nn::Mlp dense(nn::MlpOptions(2, {3}, 1).method(nn::Method::deterministic));
+  // A convolution, a gelu, two dense layers without an activation between them: not a dense chain.
+  nn::NetworkSpec conv{{1, 4, 4}, {{{"type", "conv2d"}, {"out_channels", 2}, {"kernel_size", 3}}, {{"type", "relu"}},
+                                   {{"type", "flatten"}}, {{"type", "linear"}, {"out_features", 2}}}};
+  EXPECT_NE(inference::fused_step_unsupported_reason(nn::Network(conv)).find("not flat"), std::string::npos);
+  auto gelu = credence::testing::mlp_network(2, {3}, 1, nn::MethodOptions().method(nn::Method::deterministic), 0, nn::ActivationKind::gelu);
+  EXPECT_NE(inference::fused_step_unsupported_reason(gelu).find("relu and tanh"), std::string::npos);
+  nn::NetworkSpec stacked{{2}, {{{"type", "linear"}, {"out_features", 3}}, {{"type", "linear"}, {"out_features", 1}}}};
+  EXPECT_NE(inference::fused_step_unsupported_reason(nn::Network(stacked)).find("without an activation"), std::string::npos);
+  auto dense = credence::testing::mlp_network(2, {3}, 1, nn::Method::deterministic);
   EXPECT_EQ(inference::fused_step_unsupported_reason(dense), "");
   dense->to(at::kDouble);
   EXPECT_NE(inference::fused_step_unsupported_reason(dense).find("float32"), std::string::npos);
@@ -260,7 +287,7 @@ TEST(FusedMlpStep, NamesWhatItCannotTrain) {
 
 TEST(FusedMlpStep, RejectsLabelsOutsideTheClasses) {
   auto generator = core::make_generator(1);
-  nn::Mlp net(nn::MlpOptions(2, {3}, 3).method(nn::Method::deterministic));
+  auto net = credence::testing::mlp_network(2, {3}, 3, nn::Method::deterministic);
   inference::FusedMlpStep step(net, nullptr, inference::FusedLoss::categorical, 0.0, generator);
   auto labels = at::tensor({0, 3}, at::kLong);
   EXPECT_THROW(step.evaluate(at::zeros({2, 2}), labels, 0.0), std::invalid_argument);

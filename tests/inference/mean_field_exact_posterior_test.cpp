@@ -6,7 +6,9 @@
 // no hidden layer trained on the ELBO must recover both.
 #include "credence/core/rng.h"
 #include "credence/inference/trainer.h"
-#include "credence/nn/mlp.h"
+#include "credence/nn/mean_field_layer.h"
+#include "credence/nn/network_presets.h"
+#include "support/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -28,7 +30,8 @@ TEST(MeanFieldVi, RecoversTheExactLinearRegressionPosterior) {
 
   inference::GaussianLikelihood likelihood(
       inference::GaussianLikelihoodOptions().noise(inference::NoiseModel::fixed).noise_variance(noise_variance));
-  nn::Mlp net(nn::MlpOptions(d, {}, 1).prior(core::PriorOptions().sigma(1.0)).initial_sigma(0.05));
+  auto net = nn::Network(nn::apply_method(nn::mlp_spec(d, {}, 1),
+                                          nn::MethodOptions().prior(core::PriorOptions().sigma(1.0)).initial_sigma(0.05)));
   net->set_generator(generator);
   net->reset_parameters();
   net->to(at::kDouble);
@@ -38,7 +41,7 @@ TEST(MeanFieldVi, RecoversTheExactLinearRegressionPosterior) {
     inference::train(net, likelihood, x, y, inference::TrainOptions().epochs(3000).batch_size(n).learning_rate(lr),
                      generator);
   }
-  auto& layer = net->bayes_layers.front();
+  auto* layer = dynamic_cast<nn::MeanFieldLayer*>(&net->layer(0));
   auto learned_mean = at::cat({layer->weight_mu.view(-1), layer->bias_mu.view(-1)});
   auto learned_std = at::cat({layer->weight_sigma().view(-1), layer->bias_sigma().view(-1)});
   // Means within 0.1 posterior standard deviations; standard deviations within 10%: the
@@ -53,7 +56,7 @@ TEST(Trainer, DivergenceStopsWithTheEpochAndTerm) {
   auto generator = core::make_generator(1);
   inference::GaussianLikelihood likelihood(
       inference::GaussianLikelihoodOptions().noise(inference::NoiseModel::fixed).noise_variance(1.0));
-  nn::Mlp net(nn::MlpOptions(1, {4}, 1));
+  auto net = credence::testing::mlp_network(1, {4}, 1, nn::Method::bbb);
   auto x = at::randn({8, 1}, generator);
   auto y = at::full({8}, 1e30);  // its square overflows float32
   try {
@@ -71,11 +74,11 @@ TEST(Trainer, SameSeedGivesIdenticalParameters) {
     auto x = at::randn({40, 2}, generator);
     auto y = x.sum(1);
     inference::GaussianLikelihood likelihood;
-    nn::Mlp net(nn::MlpOptions(2, {8}, 1));
+    auto net = credence::testing::mlp_network(2, {8}, 1, nn::Method::bbb);
     net->set_generator(generator);
     net->reset_parameters();
     inference::train(net, likelihood, x, y, inference::TrainOptions().epochs(3).batch_size(16), generator);
-    return net->bayes_layers[0]->weight_mu.clone();
+    return dynamic_cast<nn::MeanFieldLayer&>(net->layer(0)).weight_mu.clone();
   };
   EXPECT_TRUE(at::equal(run(), run()));
 }
@@ -85,7 +88,7 @@ TEST(Trainer, EarlyStoppingRestoresTheBestEpoch) {
   auto x = at::randn({32, 2}, generator);
   auto y = x.sum(1);
   inference::GaussianLikelihood likelihood;
-  nn::Mlp net(nn::MlpOptions(2, {4}, 1));
+  auto net = credence::testing::mlp_network(2, {4}, 1, nn::Method::bbb);
   net->set_generator(generator);
   net->reset_parameters();
   // A validation score that improves until epoch 3, then worsens.
@@ -94,7 +97,7 @@ TEST(Trainer, EarlyStoppingRestoresTheBestEpoch) {
   at::Tensor at_best;
   auto score = [&] {
     const double s = scores[epoch++];
-    if (epoch == 3) at_best = net->bayes_layers[0]->weight_mu.detach().clone();
+    if (epoch == 3) at_best = dynamic_cast<nn::MeanFieldLayer&>(net->layer(0)).weight_mu.detach().clone();
     return s;
   };
   auto history = inference::train(net, likelihood, x, y,
@@ -103,7 +106,7 @@ TEST(Trainer, EarlyStoppingRestoresTheBestEpoch) {
   EXPECT_TRUE(history.stopped_early);
   EXPECT_EQ(history.epochs.size(), 5u);  // epochs 4 and 5 without gain, then stop
   EXPECT_EQ(history.best_epoch, 3);
-  EXPECT_TRUE(at::equal(net->bayes_layers[0]->weight_mu, at_best));
+  EXPECT_TRUE(at::equal(dynamic_cast<nn::MeanFieldLayer&>(net->layer(0)).weight_mu, at_best));
   EXPECT_DOUBLE_EQ(history.epochs[2].validation_nll, 1.0);
 }
 
@@ -112,14 +115,14 @@ TEST(Trainer, KeepLastIgnoresTheBestEpoch) {
   auto x = at::randn({32, 2}, generator);
   auto y = x.sum(1);
   inference::GaussianLikelihood likelihood;
-  nn::Mlp net(nn::MlpOptions(2, {4}, 1));
+  auto net = credence::testing::mlp_network(2, {4}, 1, nn::Method::bbb);
   net->set_generator(generator);
   net->reset_parameters();
   const std::vector<double> scores{3.0, 1.0, 2.0, 4.0};  // best at epoch 2
   int64_t epoch = 0;
   std::vector<at::Tensor> seen;
   auto score = [&] {
-    seen.push_back(net->bayes_layers[0]->weight_mu.detach().clone());
+    seen.push_back(dynamic_cast<nn::MeanFieldLayer&>(net->layer(0)).weight_mu.detach().clone());
     return scores[epoch++];
   };
   auto history = inference::train(
@@ -127,6 +130,6 @@ TEST(Trainer, KeepLastIgnoresTheBestEpoch) {
       generator, score);
   EXPECT_EQ(history.best_epoch, 4);
   ASSERT_EQ(seen.size(), 4u);
-  EXPECT_TRUE(at::equal(net->bayes_layers[0]->weight_mu, seen[3]));
-  EXPECT_FALSE(at::equal(net->bayes_layers[0]->weight_mu, seen[1]));
+  EXPECT_TRUE(at::equal(dynamic_cast<nn::MeanFieldLayer&>(net->layer(0)).weight_mu, seen[3]));
+  EXPECT_FALSE(at::equal(dynamic_cast<nn::MeanFieldLayer&>(net->layer(0)).weight_mu, seen[1]));
 }

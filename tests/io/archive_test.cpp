@@ -3,6 +3,7 @@
 #include "credence/io/regression_model.h"
 #include "credence/core/rng.h"
 #include "credence/workflow/fit_regression.h"
+#include "credence/workflow/regression_prediction.h"
 #include "support/test_support.h"
 
 #include <gtest/gtest.h>
@@ -38,7 +39,7 @@ TEST(Archive, RoundTripsTensorsAndMetadata) {
   EXPECT_TRUE(at::equal(back.get("b"), archive.get("b")));
   EXPECT_TRUE(at::equal(back.get("c"), archive.get("c")));
   EXPECT_NE(back.metadata_json.find("\"answer\":42"), std::string::npos);
-  EXPECT_NE(back.metadata_json.find("\"format_version\":1"), std::string::npos);
+  EXPECT_NE(back.metadata_json.find("\"format_version\":2"), std::string::npos);
   EXPECT_EQ(io::archive_kind(back), "test");
   // Nothing but the file itself is left in the folder (no temporary names).
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.root()), std::filesystem::directory_iterator()), 1);
@@ -128,19 +129,19 @@ TEST(RegressionModel, SaveLoadGivesIdenticalPredictionsForTheSameSeed) {
   auto generator = core::make_generator(3);
   auto x = at::randn({64, 2}, generator);
   auto y = x.select(1, 0) * 2 + 1;
-  auto options = workflow::RegressionFitOptions().hidden({8}).seed(4).training(
-      inference::TrainOptions().epochs(3).batch_size(16));
+  auto options = workflow::RegressionFitOptions().seed(4).training(inference::TrainOptions().epochs(3).batch_size(16));
   for (auto method : {nn::Method::bbb, nn::Method::mcdropout, nn::Method::deterministic}) {
-    options.method(method);
+    options.network(nn::NetworkOptions().hidden({8}).method(nn::MethodOptions().method(method)));
     auto fit = workflow::fit_regression(x, y, {"a", "b"}, "y", options);
     io::save_regression_model(dir.path("m"), fit.model);
     auto loaded = io::load_regression_model(dir.path("m"));
     EXPECT_EQ(loaded.feature_names, (std::vector<std::string>{"a", "b"}));
-    EXPECT_EQ(loaded.net->options.method(), method);
-    fit.model.net->set_generator(core::make_generator(9));
-    loaded.net->set_generator(core::make_generator(9));
-    auto before = fit.model.predict(x, predict::PredictOptions().samples(10));
-    auto after = loaded.predict(x, predict::PredictOptions().samples(10));
+    EXPECT_EQ(loaded.method(), nn::to_string(method));
+    EXPECT_EQ(loaded.members.front()->spec().to_json(), fit.model.members.front()->spec().to_json());
+    fit.model.members.front()->set_generator(core::make_generator(9));
+    loaded.members.front()->set_generator(core::make_generator(9));
+    auto before = workflow::sample_regression(fit.model, x, predict::PredictOptions().samples(10));
+    auto after = workflow::sample_regression(loaded, x, predict::PredictOptions().samples(10));
     EXPECT_TRUE(at::equal(before.means, after.means)) << nn::to_string(method);
     EXPECT_TRUE(at::equal(before.variances, after.variances)) << nn::to_string(method);
   }

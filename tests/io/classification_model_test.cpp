@@ -1,6 +1,7 @@
 // Classifier model files: the round trip keeps every member, the head, the layout and the classes.
 #include "credence/core/rng.h"
 #include "credence/io/classification_model.h"
+#include "credence/workflow/classification_prediction.h"
 #include "credence/workflow/fit_classification.h"
 
 #include "support/test_support.h"
@@ -27,9 +28,8 @@ TEST(ClassificationModel, EnsembleRoundTripPredictsIdentically) {
   io::InputLayout layout;
   layout.features = {"a", "b"};
   auto options = workflow::ClassificationFitOptions()
-                     .hidden({16})
-                     .method(nn::Method::mcdropout)
-                     .dropout(0.2)
+                     .network(nn::NetworkOptions().hidden({16}).method(
+                         nn::MethodOptions().method(nn::Method::mcdropout).dropout(0.2)))
                      .members(3)
                      .temperature_scaling(true)
                      .validation_fraction(0.2)
@@ -54,7 +54,7 @@ TEST(ClassificationModel, EnsembleRoundTripPredictsIdentically) {
   auto predict_with = [&](io::ClassificationModel& m) {
     auto gen = core::make_generator(9);
     for (auto& member : m.members) member->set_generator(gen);
-    return m.sample_probabilities(x_test, predict::PredictOptions().samples(30), gen);
+    return workflow::sample_class_probabilities(m, x_test, predict::PredictOptions().samples(30), gen);
   };
   auto p_original = predict_with(fit.model);
   auto p_loaded = predict_with(loaded);
@@ -71,10 +71,10 @@ TEST(ClassificationModel, DeterministicNetworkHasNoEpistemicSpread) {
   layout.features = {"a", "b"};
   auto fit = workflow::fit_classification(x, y, layout, {"0", "1", "2"}, "label",
                                           workflow::ClassificationFitOptions()
-                                              .hidden({8})
-                                              .method(nn::Method::deterministic)
+                                              .network(nn::NetworkOptions().hidden({8}).method(
+                                                  nn::MethodOptions().method(nn::Method::deterministic)))
                                               .training(inference::TrainOptions().epochs(5)));
-  auto p = fit.model.sample_probabilities(x, predict::PredictOptions().samples(50));
+  auto p = workflow::sample_class_probabilities(fit.model, x, predict::PredictOptions().samples(50));
   EXPECT_EQ(p.size(0), 1);  // one draw: every sample would be the same
 }
 

@@ -2,6 +2,7 @@
 #include "credence/core/kl_divergence.h"
 #include "credence/core/rng.h"
 #include "credence/nn/bayes_linear.h"
+#include "support/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -35,16 +36,8 @@ Moments exact_moments(nn::BayesLinear& layer, const at::Tensor& x) {
   return {at::linear(x, layer->weight_mu, layer->bias_mu), at::linear(x * x, ws * ws, bs * bs)};
 }
 
-// Checks sample moments against exact ones: the mean within 5 standard errors, the variance
-// within 5 standard errors of a Gaussian sample variance (sd = var sqrt(2 / (n - 1))).
 void expect_moments(const at::Tensor& samples, const Moments& exact) {
-  const double n = static_cast<double>(samples.size(0));
-  auto mean = samples.mean(0);
-  auto variance = samples.var(0);
-  auto mean_error = ((mean - exact.mean).abs() / at::sqrt(exact.variance / n)).max().item<double>();
-  auto variance_error = ((variance - exact.variance).abs() / (exact.variance * std::sqrt(2.0 / (n - 1)))).max().item<double>();
-  EXPECT_LT(mean_error, 5.0);
-  EXPECT_LT(variance_error, 5.0);
+  credence::testing::expect_moments(samples, exact.mean, exact.variance);
 }
 
 }  // namespace
@@ -84,12 +77,13 @@ TEST(BayesLinear, BatchedSamplingStrategiesGiveTheExactMarginals) {
   at::NoGradGuard no_grad;
   for (auto strategy : {nn::SamplingStrategy::pre_activations, nn::SamplingStrategy::weights}) {
     SCOPED_TRACE(strategy == nn::SamplingStrategy::weights ? "weights" : "pre-activations");
-    // Shared input [B, in] and per-sample input [S, B, in].
-    auto shared = layer->forward_samples(x, samples, strategy);
-    ASSERT_EQ(shared.sizes(), (std::vector<int64_t>{samples, 4, 3}));
-    expect_moments(shared, exact);
-    auto tiled = layer->forward_samples(x.unsqueeze(0).expand({samples, 4, 6}), samples, strategy);
-    expect_moments(tiled, exact);
+    // Shared input [B, in] and per-sample input [S*B, in].
+    auto shared = layer->forward_samples(nn::SampleBatch::shared_input(x, samples), strategy);
+    ASSERT_FALSE(shared.shared);
+    ASSERT_EQ(shared.values.sizes(), (std::vector<int64_t>{samples * 4, 3}));
+    expect_moments(shared.by_sample(), exact);
+    auto tiled = layer->forward_samples(nn::SampleBatch::per_sample(x.repeat({samples, 1}), samples), strategy);
+    expect_moments(tiled.by_sample(), exact);
   }
 }
 

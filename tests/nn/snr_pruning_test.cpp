@@ -1,6 +1,8 @@
 // Pruning by signal-to-noise ratio: exact counts, the lowest ratios go, pruned weights are inert.
 #include "credence/core/rng.h"
+#include "credence/nn/mean_field_layer.h"
 #include "credence/nn/snr_pruning.h"
+#include "support/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -10,22 +12,28 @@ using namespace credence;
 
 namespace {
 
-nn::Mlp make_bbb(uint64_t seed) {
-  nn::Mlp net(nn::MlpOptions(6, {9}, 3).method(nn::Method::bbb));
-  auto gen = core::make_generator(seed);
-  net->set_generator(gen);
-  net->reset_parameters();
+std::vector<nn::MeanFieldLayer*> bayes_layers(nn::Network& net) {
+  std::vector<nn::MeanFieldLayer*> out;
+  for (size_t i = 0; i < net->size(); ++i) {
+    if (auto* l = dynamic_cast<nn::MeanFieldLayer*>(&net->layer(i))) out.push_back(l);
+  }
+  return out;
+}
+
+nn::Network make_bbb(uint64_t seed) {
+  auto net = credence::testing::mlp_network(6, {9}, 3, nn::Method::bbb, seed);
+  auto gen = core::make_generator(seed + 100);
   at::NoGradGuard no_grad;
-  for (auto& layer : net->bayes_layers) {
+  for (auto* layer : bayes_layers(net)) {
     layer->weight_rho.copy_(at::randn(layer->weight_rho.sizes(), gen) - 3.0);
     layer->bias_rho.copy_(at::randn(layer->bias_rho.sizes(), gen) - 3.0);
   }
   return net;
 }
 
-at::Tensor all_ratios(const nn::Mlp& net) {
+at::Tensor all_ratios(nn::Network& net) {
   std::vector<at::Tensor> r;
-  for (auto& l : net->bayes_layers) {
+  for (auto* l : bayes_layers(net)) {
     r.push_back((l->weight_mu.abs() / at::softplus(l->weight_rho)).flatten());
     r.push_back((l->bias_mu.abs() / at::softplus(l->bias_rho)).flatten());
   }
@@ -48,8 +56,9 @@ TEST(SnrPruning, RemovesExactlyTheRequestedFractionWithTheLowestRatios) {
     // Per layer: the weights and biases whose mean is still non-zero (the ratio after pruning is
     // 0/0 for a removed one).
     ASSERT_EQ(report.kept_per_layer.size(), 2u);
+    EXPECT_EQ(report.layers, (std::vector<size_t>{0, 2}));
     for (size_t l = 0; l < 2; ++l) {
-      const auto& layer = net->bayes_layers[l];
+      const auto* layer = bayes_layers(net)[l];
       const auto kept_here = (at::softplus(layer->weight_rho) > 0).sum().item<int64_t>() +
                              (at::softplus(layer->bias_rho) > 0).sum().item<int64_t>();
       EXPECT_EQ(report.kept_per_layer[l], kept_here) << "layer " << l;
@@ -73,12 +82,12 @@ TEST(SnrPruning, PrunedWeightsContributeNothing) {
   auto x = at::randn({4, 6});
   auto out = net->forward_samples(x, 5);
   EXPECT_EQ(out.abs().max().item<double>(), 0.0);
-  // A training pass keeps a 1e-16 variance floor inside the square root (bayes_linear.cpp): noise of 1e-8.
+  // A training pass keeps a 1e-16 variance floor inside the square root (mean_field_layer.cpp): noise of 1e-8.
   EXPECT_LT(net->forward(x).abs().max().item<double>(), 1e-6);
 }
 
 TEST(SnrPruning, RejectsOtherMethodsAndBadFractions) {
-  nn::Mlp det(nn::MlpOptions(2, {3}, 1).method(nn::Method::deterministic));
+  auto det = credence::testing::mlp_network(2, {3}, 1, nn::Method::deterministic);
   EXPECT_THROW(nn::prune_by_signal_to_noise(det, 0.5), std::invalid_argument);
   auto net = make_bbb(3);
   EXPECT_THROW(nn::prune_by_signal_to_noise(net, 1.5), std::invalid_argument);

@@ -1,6 +1,6 @@
 // Monte Carlo prediction: the uncertainty split, MC dropout, deterministic networks, batching.
 #include "credence/core/rng.h"
-#include "credence/nn/mlp.h"
+#include "support/test_support.h"
 #include "credence/predict/predictive_samples.h"
 #include "credence/predict/uncertainty.h"
 
@@ -29,9 +29,8 @@ namespace {
 predict::PredictiveSamples predict_with(nn::Method method, int64_t seed, const at::Tensor& x) {
   auto generator = core::make_generator(seed);
   inference::GaussianLikelihood likelihood;
-  nn::Mlp net(nn::MlpOptions(3, {16, 16}, 1).method(method).dropout(0.2));
+  auto net = credence::testing::mlp_network(3, {16, 16}, 1, nn::MethodOptions().method(method).dropout(0.2), seed);
   net->set_generator(generator);
-  net->reset_parameters();
   return predict::sample_predictive(net, likelihood, x, predict::PredictOptions().samples(50));
 }
 }  // namespace
@@ -54,7 +53,7 @@ TEST(Prediction, DeterministicNetworkHasExactlyZeroEpistemicVariance) {
 TEST(Prediction, BbbInMeanModeHasZeroEpistemicVariance) {
   auto generator = core::make_generator(3);
   inference::GaussianLikelihood likelihood;
-  nn::Mlp net(nn::MlpOptions(3, {8}, 1));
+  auto net = credence::testing::mlp_network(3, {8}, 1, nn::Method::bbb);
   net->set_sampling(false);
   auto u = predict::split_uncertainty(predict::sample_predictive(net, likelihood, at::randn({5, 3})));
   EXPECT_EQ(u.epistemic_variance.abs().max().item<double>(), 0.0);
@@ -64,10 +63,9 @@ TEST(Prediction, BatchedPassMatchesSeparateForwardPasses) {
   // The batched pass (shared first layer, per-layer strategy, chunking) must give each row the
   // same predictive distribution as S independent forward passes with explicit weight samples.
   auto generator = core::make_generator(6);
-  auto options = nn::MlpOptions(4, {12, 12}, 1).estimator(nn::Estimator::reparameterization).initial_sigma(0.3);
-  nn::Mlp net(options);
+  auto net = credence::testing::mlp_network(4, {12, 12}, 1,
+                                  nn::MethodOptions().estimator(nn::Estimator::reparameterization).initial_sigma(0.3), 6);
   net->set_generator(generator);
-  net->reset_parameters();
   net->to(at::kDouble);
   auto x = at::randn({6, 4}, generator, at::kDouble);
   const int64_t samples = 20000;
@@ -89,7 +87,25 @@ TEST(Prediction, BatchedPassMatchesSeparateForwardPasses) {
 }
 
 TEST(Prediction, ChunkRowsBoundsTheWidestActivation) {
-  auto options = nn::MlpOptions(8, {50, 400}, 1);
-  EXPECT_EQ(predict::chunk_rows(options, 100, 400 * 100 * 7), 7);
-  EXPECT_EQ(predict::chunk_rows(options, 100, 10), 1);
+  auto net = credence::testing::mlp_network(8, {50, 400}, 1, nn::Method::bbb);
+  EXPECT_EQ(predict::chunk_rows(net, 100, 400 * 100 * 7), 7);
+  EXPECT_EQ(predict::chunk_rows(net, 100, 10), 1);
+  // A convolution's widest activation is a feature map: 6 x 28 x 28 = 4704 values per row.
+  nn::NetworkSpec conv{{1, 28, 28}, {{{"type", "conv2d"}, {"out_channels", 6}, {"kernel_size", 5}, {"padding", 2}},
+                                     {{"type", "max_pool2d"}, {"kernel_size", 2}}, {{"type", "flatten"}},
+                                     {{"type", "linear"}, {"out_features", 10}}}};
+  EXPECT_EQ(predict::chunk_rows(nn::Network(conv), 10, 4704 * 10 * 3), 3);
+}
+
+TEST(Prediction, EnsembleDrawsAreSplitEvenlyOverTheMembers) {
+  std::vector<nn::Network> members{credence::testing::mlp_network(3, {8}, 1, nn::Method::bbb, 1),
+                                   credence::testing::mlp_network(3, {8}, 1, nn::Method::deterministic, 2)};
+  std::vector<inference::GaussianLikelihood> likelihoods{inference::GaussianLikelihood(), inference::GaussianLikelihood()};
+  auto x = at::randn({5, 3});
+  auto s = predict::sample_predictive(members, likelihoods, x, predict::PredictOptions().samples(10));
+  // 5 draws of the Bayesian member, one of the deterministic one.
+  ASSERT_EQ(s.means.size(0), 6);
+  at::NoGradGuard no_grad;
+  members[1]->eval();
+  EXPECT_TRUE(at::allclose(s.means[5], members[1]->forward(x).squeeze(1)));
 }

@@ -1,11 +1,16 @@
 // Test helpers: temporary directories, files and subprocesses.
 #include "support/test_support.h"
 
+#include "credence/core/rng.h"
+#include "credence/nn/network_presets.h"
+
+#include <gtest/gtest.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <gtest/gtest.h>
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -101,6 +106,33 @@ void expect_cli_error(const std::string& args, const std::string& message, int e
   EXPECT_EQ(result.exit_code, exit_code) << args << "\n" << result.err;
   EXPECT_EQ(result.err, "credence: error: " + message + "\n") << args;
   if (!absent.empty()) EXPECT_FALSE(file_exists(absent)) << absent;
+}
+
+void expect_moments(const at::Tensor& draws, const at::Tensor& exact_mean, const at::Tensor& exact_variance) {
+  const double n = static_cast<double>(draws.size(0));
+  auto mean = draws.mean(0);
+  auto variance = draws.var(0);
+  auto mean_error = ((mean - exact_mean).abs() / at::sqrt(exact_variance / n)).max().item<double>();
+  auto variance_error = ((variance - exact_variance).abs() / (exact_variance * std::sqrt(2.0 / (n - 1)))).max().item<double>();
+  EXPECT_LT(mean_error, 5.0);
+  EXPECT_LT(variance_error, 5.0);
+}
+
+nn::Network seeded_network(const nn::NetworkSpec& spec, std::uint64_t seed) {
+  nn::Network net(spec);
+  net->set_generator(core::make_generator(seed));
+  net->reset_parameters();
+  return net;
+}
+
+nn::Network mlp_network(int64_t input, const std::vector<int64_t>& hidden, int64_t output,
+                        const nn::MethodOptions& method, std::uint64_t seed, nn::ActivationKind activation) {
+  return seeded_network(nn::apply_method(nn::mlp_spec(input, hidden, output, activation), method), seed);
+}
+
+nn::Network mlp_network(int64_t input, const std::vector<int64_t>& hidden, int64_t output, nn::Method method,
+                        std::uint64_t seed) {
+  return mlp_network(input, hidden, output, nn::MethodOptions().method(method), seed);
 }
 
 }  // namespace credence::testing

@@ -1,6 +1,10 @@
 // Helpers shared by the tests: temporary directories and running the credence command.
 #pragma once
 
+#include "credence/nn/activation.h"
+#include "credence/nn/method.h"
+#include "credence/nn/network.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -51,5 +55,20 @@ std::string error_message_of(const std::function<void()>& action);
 uint32_t crc32_of(const std::string& bytes);
 // The names in a folder, sorted (hidden ones included).
 std::vector<std::string> folder_listing(const std::string& folder);
+
+// A multilayer perceptron of the method, its weights drawn from a generator seeded by `seed`.
+nn::Network mlp_network(int64_t input, const std::vector<int64_t>& hidden, int64_t output,
+                        const nn::MethodOptions& method, std::uint64_t seed = 0,
+                        nn::ActivationKind activation = nn::ActivationKind::relu);
+// The same for a method with its default settings.
+nn::Network mlp_network(int64_t input, const std::vector<int64_t>& hidden, int64_t output, nn::Method method,
+                        std::uint64_t seed = 0);
+// A network of a complete spec, its weights drawn from a generator seeded by `seed`.
+nn::Network seeded_network(const nn::NetworkSpec& spec, std::uint64_t seed);
+
+// Checks independent draws [n, ...] against an exact mean and variance [...]: the mean within 5
+// standard errors, the variance within 5 standard errors of a Gaussian sample variance
+// (sd = var sqrt(2 / (n - 1))), at every element.
+void expect_moments(const at::Tensor& draws, const at::Tensor& exact_mean, const at::Tensor& exact_variance);
 
 }  // namespace credence::testing

@@ -1,35 +1,41 @@
-// Classifier predictions, their CSV columns and their scores.
-#include "classification_predictions.h"
+// Classifier predictions, their columns and their scores.
+#include "credence/workflow/classification_prediction.h"
 
 #include "credence/core/rng.h"
-#include "credence/data/csv_table.h"
 #include "credence/metrics/classification_metrics.h"
 #include "credence/metrics/ood_detection.h"
+#include "credence/predict/class_probability_samples.h"
 
-namespace credence::cli {
+namespace credence::workflow {
 
-predict::ClassificationUncertainty predict_classes(io::ClassificationModel& model, const at::Tensor& inputs,
+at::Tensor sample_class_probabilities(const io::ClassificationModel& model, const at::Tensor& raw_inputs,
+                                      const predict::PredictOptions& options, c10::optional<at::Generator> generator) {
+  auto members = model.members;
+  return predict::sample_class_probabilities(members, model.head, model.input_scaler.transform(raw_inputs), options,
+                                             generator);
+}
+
+predict::ClassificationUncertainty predict_classes(const io::ClassificationModel& model, const at::Tensor& raw_inputs,
                                                    int64_t samples, std::uint64_t seed, double temperature) {
   auto generator = core::make_generator(seed);
-  for (auto& member : model.members) member->set_generator(generator);
-  auto head_temperature = model.head.temperature;
-  if (temperature > 0.0) model.head.temperature = temperature;
-  auto probabilities = model.sample_probabilities(inputs, predict::PredictOptions().samples(samples), generator);
-  model.head.temperature = head_temperature;
+  for (auto member : model.members) member->set_generator(generator);
+  auto tempered = model;
+  if (temperature > 0.0) tempered.head.temperature = temperature;
+  auto probabilities = sample_class_probabilities(tempered, raw_inputs, predict::PredictOptions().samples(samples), generator);
   return predict::split_classification_uncertainty(probabilities);
 }
 
-void write_classification_predictions(const std::string& path, const io::ClassificationModel& model,
-                                      const predict::ClassificationUncertainty& u) {
-  std::vector<std::string> columns{"class", "confidence", "entropy", "aleatoric", "epistemic"};
-  for (const auto& name : model.class_names) columns.push_back("p_" + name);
-  std::vector<std::string> classes;
+ClassificationTable classification_table(const io::ClassificationModel& model, const predict::ClassificationUncertainty& u) {
+  ClassificationTable table;
+  table.columns = {"class", "confidence", "entropy", "aleatoric", "epistemic"};
+  for (const auto& name : model.class_names) table.columns.push_back("p_" + name);
   auto predicted = u.predicted.cpu();
-  for (int64_t i = 0; i < predicted.size(0); ++i) classes.push_back(model.class_names.at(predicted[i].item<int64_t>()));
-  auto values = at::cat({u.confidence.unsqueeze(1), u.entropy.unsqueeze(1), u.aleatoric.unsqueeze(1),
-                         u.epistemic.unsqueeze(1), u.probabilities},
-                        1);
-  data::write_csv(path, columns, values, classes);
+  const auto* index = predicted.data_ptr<int64_t>();
+  for (int64_t i = 0; i < predicted.size(0); ++i) table.classes.push_back(model.class_names.at(static_cast<size_t>(index[i])));
+  table.values = at::cat({u.confidence.unsqueeze(1), u.entropy.unsqueeze(1), u.aleatoric.unsqueeze(1),
+                          u.epistemic.unsqueeze(1), u.probabilities},
+                         1);
+  return table;
 }
 
 nlohmann::json classification_scores(const predict::ClassificationUncertainty& u, const at::Tensor& labels) {
@@ -62,4 +68,4 @@ nlohmann::json ood_scores(const predict::ClassificationUncertainty& in, const pr
   return {{"auroc", auroc}, {"aupr", aupr}};
 }
 
-}  // namespace credence::cli
+}  // namespace credence::workflow

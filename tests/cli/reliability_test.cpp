@@ -130,6 +130,8 @@ TEST_F(Reliability, AnOutputNeverDestroysAnInput) {
   expect_cli_error(predict + dir.path("hard.csv"), "--out: " + dir.path("hard.csv") + " is the file that --data reads" + destroys);
   expect_cli_error("train --data " + good + " --target y --quiet --out " + good,
                    "--out: " + good + " is the file that --data reads" + destroys);
+  expect_cli_error("train --data " + good + " --target y --quiet --init-from " + model + " --out " + model,
+                   "--out: " + model + " is the file that --init-from reads" + destroys);
   expect_cli_error("fit blr --data " + good + " --target y --out " + good, "--out: " + good + " is the file that --data reads" + destroys);
   expect_cli_error("prune --model " + model + " --fraction 0.5 --out " + model,
                    "--out: " + model + " is the file that --model reads" + destroys);

@@ -178,6 +178,7 @@ SplitResult run_split(const data::UciDataset& d, int64_t k, const std::vector<Ca
 }
 
 void run_bench_uci(const BenchUciArguments& a) {
+  if (!a.out.empty()) check_output("--out", a.out, {{"--dataset", a.dataset}});
   require(a.jobs >= 1, "--jobs", "expected at least 1");
   require(a.samples > 0, "--samples", "expected a positive number of samples");
   if (a.method != "ensemble") parse_choice("--method", a.method, nn::method_from_string);

@@ -7,6 +7,7 @@
 #include "credence/data/class_labels.h"
 #include "credence/data/csv_table.h"
 #include "credence/data/idx_file.h"
+#include "credence/data/input_file.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -22,6 +23,7 @@ std::string idx_directory(const std::string& spec) { return spec.substr(std::str
 LabelledData read_idx_data(const std::string& spec, const std::string& prefix) {
   const auto directory = idx_directory(spec);
   auto images = data::read_idx_images(directory, prefix, 1.0);
+  if (images.images.size(0) == 0) throw std::runtime_error(directory + ": the " + prefix + "-* IDX files hold no images");
   LabelledData d;
   d.description = directory;
   d.inputs = images.images;
@@ -33,6 +35,15 @@ LabelledData read_idx_data(const std::string& spec, const std::string& prefix) {
   return d;
 }
 
+// IDX labels as the text cells that class names are matched against.
+std::vector<std::string> idx_label_cells(const at::Tensor& labels) {
+  const auto values = labels.to(at::kLong).contiguous();
+  const int64_t* p = values.data_ptr<int64_t>();
+  std::vector<std::string> cells(static_cast<size_t>(values.numel()));
+  for (size_t i = 0; i < cells.size(); ++i) cells[i] = std::to_string(p[i]);
+  return cells;
+}
+
 }  // namespace
 
 bool is_idx_spec(const std::string& spec) { return spec.rfind(kIdxPrefix, 0) == 0; }
@@ -40,17 +51,21 @@ bool is_idx_spec(const std::string& spec) { return spec.rfind(kIdxPrefix, 0) == 
 LabelledData read_training_data(const std::string& spec, const std::string& target, const std::string& features) {
   if (is_idx_spec(spec)) {
     auto d = read_idx_data(spec, "train");
-    const int64_t classes = d.labels.numel() ? d.labels.max().item<int64_t>() + 1 : 0;
-    for (int64_t k = 0; k < classes; ++k) d.class_names.push_back(std::to_string(k));
-    if (classes < 2) throw std::runtime_error(d.description + ": the labels hold fewer than two classes");
+    // The classes are the label values present, as for integer labels in a CSV file: a stray 255
+    // makes one class named 255, never 256 classes of which 250 are empty.
+    auto encoded = data::encode_labels(idx_label_cells(d.labels), d.description + " (train labels)");
+    d.labels = encoded.labels;
+    d.class_names = encoded.class_names;
     return d;
   }
   if (target.empty()) throw std::invalid_argument("--target is required for a CSV file (the label column's name)");
-  auto table = data::read_csv(spec, {target});
+  data::refuse_directory(spec, "CSV file (an IDX image folder is given as idx:" + spec + ")");
+  auto table = data::read_csv(spec);
+  table.column_index(target);
   auto names = features.empty() ? table.columns_except(target) : split_list(features);
   require(!names.empty(), "--target", "the data has no feature columns besides the target '" + target + "'");
   for (const auto& f : names) require(f != target, "--features", "the target '" + target + "' cannot also be a feature");
-  auto encoded = data::encode_labels(table.text.at(target), spec);
+  auto encoded = data::encode_labels(table.text(target), spec);
   LabelledData d;
   d.description = spec;
   d.inputs = table.select(names);
@@ -74,29 +89,25 @@ LabelledData read_data_for_model(const io::ClassificationModel& model, const std
                                   "x" + std::to_string(d.layout.image_cols) + " images but the model was trained on " +
                                   std::to_string(model.input.image_rows) + "x" + std::to_string(model.input.image_cols));
     }
-    if (need_labels && d.labels.numel() > 0 && d.labels.max().item<int64_t>() >= model.classes()) {
-      throw std::invalid_argument(option + ": " + d.description + " has label " +
-                                  std::to_string(d.labels.max().item<int64_t>()) + " but the model knows " +
-                                  std::to_string(model.classes()) + " classes (0.." +
-                                  std::to_string(model.classes() - 1) + ")");
+    if (need_labels) {
+      d.labels = data::labels_for_classes(idx_label_cells(d.labels), model.class_names, d.description + " (t10k labels)");
     }
     return d;
   }
   if (model.input.kind != "table") {
     throw std::invalid_argument(option + ": the model was trained on images; give idx:DIR");
   }
-  const auto header = data::read_csv_header(spec);
-  const bool has_target = std::find(header.begin(), header.end(), model.target_name) != header.end();
-  if (need_labels && !has_target) {
+  data::refuse_directory(spec, "CSV file (an IDX image folder is given as idx:" + spec + ")");
+  auto table = data::read_csv(spec);
+  if (need_labels && !table.has_column(model.target_name)) {
     throw std::invalid_argument(option + ": " + spec + " has no label column '" + model.target_name + "'");
   }
-  auto table = data::read_csv(spec, has_target ? std::vector<std::string>{model.target_name} : std::vector<std::string>{});
   LabelledData d;
   d.description = spec;
   d.layout = model.input;
   d.target_name = model.target_name;
   d.inputs = workflow::model_inputs(table, model.input.features);
-  if (need_labels) d.labels = data::labels_for_classes(table.text.at(model.target_name), model.class_names, spec);
+  if (need_labels) d.labels = data::labels_for_classes(table.text(model.target_name), model.class_names, spec);
   return d;
 }
 

@@ -45,6 +45,7 @@ double masked_mean(const at::Tensor& values, const at::Tensor& mask) {
 }
 
 void run_demo(const DemoArguments& a) {
+  check_output_directory("--out-dir", a.out_dir);
   apply_threads(a.threads);
   require(a.points >= 20, "--points", "expected at least 20 points");
   require(a.epochs > 0, "--epochs", "expected a positive number of epochs");

@@ -91,6 +91,9 @@ void evaluate_classifier(const EvaluateArguments& a, const io::Archive& archive)
 }
 
 void run_evaluate(const EvaluateArguments& a) {
+  if (!a.reliability_plot.empty()) {
+    check_output("--reliability-plot", a.reliability_plot, {{"--model", a.model}, {"--data", a.data}, {"--ood", a.ood}});
+  }
   apply_threads(a.threads);
   require(a.samples > 0, "--samples", "expected a positive number of samples, got " + std::to_string(a.samples));
   require(a.level > 0.0 && a.level < 1.0, "--level", "expected a probability in (0, 1), got " + std::to_string(a.level));

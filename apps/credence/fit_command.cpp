@@ -71,12 +71,6 @@ std::string join(const std::vector<std::string>& names) {
   return joined;
 }
 
-at::Tensor columns_of(const data::CsvTable& table, const std::vector<std::string>& names) {
-  std::vector<int64_t> index;
-  for (const auto& name : names) index.push_back(table.column_index(name));
-  return table.values.to(at::kDouble).index_select(1, at::tensor(index, at::TensorOptions().dtype(at::kLong))).contiguous();
-}
-
 bool is_regression(const std::string& kind) { return kind == "blr" || kind == "ard"; }
 bool is_supervised(const std::string& kind) { return is_regression(kind) || kind == "gp" || kind == "logistic"; }
 
@@ -149,8 +143,8 @@ std::string settings_json(const FitSettings& s, const classical::Basis* basis) {
 }
 
 void fit_regression(const FitSettings& s, const data::CsvTable& table, io::ClassicalModel& model, at::Generator& generator) {
-  const auto x = columns_of(table, model.features);
-  const auto t = table.values.to(at::kDouble).select(1, table.column_index(model.target)).contiguous();
+  const auto x = table.select_double(model.features);
+  const auto t = table.select_double({model.target}).squeeze(1).contiguous();
   classical::check_no_constant_columns(x, model.features);
   if ((t == t[0]).all().item<bool>()) throw std::invalid_argument("--target: column '" + model.target + "' is constant");
 
@@ -182,12 +176,12 @@ void fit_regression(const FitSettings& s, const data::CsvTable& table, io::Class
     require(s.centres >= 1, "--centres", "must be at least 1");
     require(s.width > 0, "--width", "must be positive");
     require(s.centres <= table.rows(), "--centres",
-            std::to_string(s.centres) + " centres need at least as many rows; " + table.path + " has " + std::to_string(table.rows()));
+            std::to_string(s.centres) + " centres need at least as many rows; " + table.path() + " has " + std::to_string(table.rows()));
     auto standardiser = classical::Basis::identity();
     standardiser.standardise_inputs(x);
     const auto z = standardiser.expand(x);
     if (classical::distinct_rows(z) < s.centres) {
-      throw std::invalid_argument("--centres: " + table.path + " has fewer distinct rows than " + std::to_string(s.centres) + " centres");
+      throw std::invalid_argument("--centres: " + table.path() + " has fewer distinct rows than " + std::to_string(s.centres) + " centres");
     }
     // Centres are data points spread by k-means++ seeding, in standardised units like the width.
     basis = classical::Basis::rbf(classical::kmeans_plus_plus(z, s.centres, generator), s.width);
@@ -240,8 +234,8 @@ std::pair<double, double> parse_bounds(const std::string& text) {
 }
 
 void fit_gp(const FitSettings& s, const data::CsvTable& table, io::ClassicalModel& model, at::Generator& generator) {
-  const auto x = columns_of(table, model.features);
-  const auto t = table.values.to(at::kDouble).select(1, table.column_index(model.target)).contiguous();
+  const auto x = table.select_double(model.features);
+  const auto t = table.select_double({model.target}).squeeze(1).contiguous();
   if ((t == t[0]).all().item<bool>()) throw std::invalid_argument("--target: column '" + model.target + "' is constant");
   const auto kernel = parse_choice("--kernel", s.kernel, [](const std::string& text) { return classical::Kernel::parse(text); });
   const auto [lo, hi] = parse_bounds(s.bounds);
@@ -295,8 +289,8 @@ void fit_gp(const FitSettings& s, const data::CsvTable& table, io::ClassicalMode
 }
 
 void fit_logistic(const FitSettings& s, const data::CsvTable& table, io::ClassicalModel& model) {
-  const auto x = columns_of(table, model.features);
-  const auto encoded = data::encode_labels(table.text.at(model.target), table.path);  // refuses a single class
+  const auto x = table.select_double(model.features);
+  const auto encoded = data::encode_labels(table.text(model.target), table.path());  // refuses a single class
   require(s.alpha > 0, "--alpha", "must be positive");
   auto options = classical::BayesianLogisticRegressionOptions().alpha(s.alpha).optimise_alpha(!s.fixed_alpha).normalise_inputs(true);
   if (s.max_iter > 0) options.max_iter(s.max_iter);
@@ -313,13 +307,13 @@ void fit_logistic(const FitSettings& s, const data::CsvTable& table, io::Classic
 void fit_hmm(const FitSettings& s, const data::CsvTable& table, io::ClassicalModel& model, at::Generator& generator) {
   require(s.states >= 1, "--states", "is required for hmm (a number of at least 1)");
   const auto emission = classical::emission_type_from_string(s.emission);
-  const auto x = columns_of(table, model.features);
+  const auto x = table.select_double(model.features);
   if (emission == classical::EmissionType::categorical) {
     require(model.features.size() == 1, "--features", "categorical emissions take one column of symbols, got " + std::to_string(model.features.size()));
   }
   model.sequence_column = s.sequence;
   const auto lengths = s.sequence.empty() ? std::vector<int64_t>{table.rows()}
-                                          : classical::sequence_lengths(table.text.at(s.sequence), table.path);
+                                          : classical::sequence_lengths(table.text(s.sequence), table.path());
   require(s.states <= table.rows(), "--states",
           std::to_string(s.states) + " states need at least as many observations; " + s.data + " has " + std::to_string(table.rows()));
   auto options = classical::HiddenMarkovModelOptions(s.states)
@@ -341,17 +335,15 @@ void fit_hmm(const FitSettings& s, const data::CsvTable& table, io::ClassicalMod
 }
 
 void run_fit(const FitSettings& s) {
+  check_output("--out", s.out, {{"--data", s.data}});
   apply_threads(s.threads);
   if (s.restarts < 0) throw std::invalid_argument("--restarts: must be at least 1");
-  // Class labels and sequence ids are read as text: they may be names.
-  std::vector<std::string> text_columns;
-  if (s.kind == "logistic" && !s.target.empty()) text_columns.push_back(s.target);
-  if (s.kind == "hmm" && !s.sequence.empty()) text_columns.push_back(s.sequence);
   require(s.kind == "hmm" || s.sequence.empty(), "--sequence", "applies to hmm only");
   if (is_supervised(s.kind)) {
     require(!s.target.empty(), "--target", "is required for " + s.kind + (s.kind == "logistic" ? " (the class column)" : " (the column to predict)"));
   }
-  const auto table = data::read_csv(s.data, text_columns);
+  // Class labels and sequence ids are read as text (they may be names), the rest as numbers.
+  const auto table = data::read_csv(s.data);
   io::ClassicalModel model;
   model.kind = s.kind;
   if (is_supervised(s.kind)) {
@@ -390,7 +382,7 @@ void run_fit(const FitSettings& s) {
     if (s.kind == "hmm") fit_hmm(s, table, model, generator);
     model.settings_json = settings_json(s, nullptr);
   } else {
-    const auto x = columns_of(table, model.features);
+    const auto x = table.select_double(model.features);
     if (s.kind == "kmeans") {
       const int64_t k = need_components(0);
       auto options = classical::KMeansOptions(k);

@@ -7,23 +7,7 @@
 
 namespace credence::cli {
 
-std::vector<int64_t> parse_hidden(const std::string& text) {
-  std::vector<int64_t> sizes;
-  if (text.empty() || text == "none") return sizes;
-  for (const auto& part : split_list(text)) {
-    int64_t value = 0;
-    try {
-      size_t used = 0;
-      value = std::stoll(part, &used);
-      if (used != part.size()) value = 0;
-    } catch (const std::exception&) {
-      value = 0;
-    }
-    require(value > 0, "--hidden", "expected positive layer sizes separated by commas (e.g. 50,50), got '" + text + "'");
-    sizes.push_back(value);
-  }
-  return sizes;
-}
+std::vector<int64_t> parse_hidden(const std::string& text) { return parse_layer_sizes("--hidden", text); }
 
 void add_network_options(CLI::App* c, NetworkArguments& a, bool ensembles) {
   std::string presets;

@@ -30,7 +30,7 @@ nn::NetworkOptions network_options(const NetworkArguments& arguments);
 // --members, or 5 for --method ensemble when --members is not given.
 int64_t member_count(const NetworkArguments& arguments);
 
-// "50,50" -> {50, 50}; "" or "none" -> {}. Throws std::invalid_argument naming --hidden otherwise.
+// "50,50" -> {50, 50}; "none" -> {} (parse_layer_sizes: "", "50,,50" and zero are refused).
 std::vector<int64_t> parse_hidden(const std::string& text);
 
 }  // namespace credence::cli

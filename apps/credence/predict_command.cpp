@@ -26,6 +26,7 @@ struct PredictArguments {
 };
 
 void run_predict(const PredictArguments& a) {
+  check_output("--out", a.out, {{"--model", a.model}, {"--data", a.data}}, /*standard_output=*/true);
   apply_threads(a.threads);
   require(a.samples > 0, "--samples", "expected a positive number of samples, got " + std::to_string(a.samples));
   require(a.level > 0.0 && a.level < 1.0, "--level", "expected a probability in (0, 1), got " + std::to_string(a.level));
@@ -58,7 +59,7 @@ void add_predict_command(CLI::App& app) {
   c->add_option("--model", args->model, "A model file written by train or fit")->required();
   c->add_option("--data", args->data, "A CSV file with the model's feature columns (the target may be absent), or idx:DIR for a "
                  "classifier trained on images (DIR/t10k-images-idx3-ubyte.gz)")->required();
-  c->add_option("--out", args->out, "Where to write the predictions (CSV)")->required();
+  c->add_option("--out", args->out, "Where to write the predictions (CSV; - for standard output)")->required();
   c->add_option("--samples", args->samples, "Monte Carlo samples per row")->capture_default_str();
   c->add_option("--level", args->level, "Probability of the central interval [lower, upper]")->capture_default_str();
   c->add_option("--seed", args->seed, "Seed of the Monte Carlo draws")->capture_default_str();

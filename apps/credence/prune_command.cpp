@@ -71,6 +71,7 @@ void report(const nn::PruningReport& r, const std::string& out) {
 }
 
 void run_prune(const PruneArguments& a) {
+  check_output("--out", a.out, {{"--model", a.model}, {"--data", a.data}});
   require(a.fraction >= 0.0 && a.fraction < 1.0, "--fraction", "expected a fraction of weights to remove in [0, 1)");
   require(a.retrain_epochs >= 0, "--retrain-epochs", "expected a number of epochs >= 0");
   require(a.retrain_epochs == 0 || !a.data.empty(), "--retrain-epochs", "needs the training data (--data)");

@@ -179,6 +179,8 @@ void run_train_classification(const TrainArguments& a) {
 }
 
 void run_train(const TrainArguments& a) {
+  check_output("--out", a.out,
+               {{"--data", a.data}, {"--network", a.network.network}, {"--init-from", a.network.init_from}});
   apply_threads(a.threads);
   check_common(a);
   if (a.task == "regression") {

@@ -1,173 +1,333 @@
-// CSV reading and writing with precise error locations.
+// CSV reading (RFC 4180, one linear pass that finds the cells; numbers parsed per selected column)
+// and writing, with errors that name the file, line, column and column name.
 #include "credence/data/csv_table.h"
 
 #include "credence/data/atomic_file.h"
+#include "credence/data/input_file.h"
 
+#include <algorithm>
+#include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <numeric>
 #include <stdexcept>
 #include <string_view>
+#include <type_traits>
 
 namespace credence::data {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool ends_field(char c) { return c == ',' || c == '\n' || c == '\r'; }
+
+// "LINE:COLUMN" of a byte offset: lines end with LF, CRLF or CR (also inside quoted fields, as an
+// editor counts them); the column counts UTF-8 characters from 1, the byte order mark excluded.
+std::string location(const std::string& text, size_t body, size_t offset) {
+  size_t line = 1, line_start = body;
+  for (size_t i = body; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  size_t column = 1;
+  for (size_t i = line_start; i < offset && i < text.size(); ++i) {
+    column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  }
+  return std::to_string(line) + ":" + std::to_string(column);
+}
+
+[[noreturn]] void fail(const std::string& path, const std::string& text, size_t body, size_t offset,
+                       const std::string& what) {
+  throw std::runtime_error(path + ":" + location(text, body, offset) + ": " + what);
+}
+
+// The line number alone, for messages about a whole record.
+std::string line_of(const std::string& text, size_t body, size_t offset) {
+  const auto where = location(text, body, offset);
+  return where.substr(0, where.find(':'));
+}
+
+// The first non-space byte of a field.
+size_t skip_spaces(const std::string& text, size_t begin, size_t end) {
+  while (begin < end && is_space(text[begin])) ++begin;
+  return begin;
+}
+
+// A field's text: spaces around it removed, and for a quoted field the quotes removed and each
+// "" made one quote. `scratch` holds the unescaped text of a quoted field.
+std::string_view field_text(const std::string& text, size_t begin, size_t end, std::string& scratch) {
+  begin = skip_spaces(text, begin, end);
+  while (end > begin && is_space(text[end - 1])) --end;
+  if (begin == end || text[begin] != '"') return std::string_view(text.data() + begin, end - begin);
+  // The scanner guarantees that the field ends with its closing quote.
+  scratch.clear();
+  for (size_t i = begin + 1; i + 1 < end; ++i) {
+    scratch += text[i];
+    if (text[i] == '"') ++i;
+  }
+  return scratch;
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
 
-// Splits one line on commas, remembering the 1-based character column where each field starts.
-void split_fields(const std::string& line, std::vector<std::string_view>& fields, std::vector<size_t>& starts) {
-  fields.clear();
-  starts.clear();
-  size_t begin = 0;
-  while (true) {
-    size_t comma = line.find(',', begin);
-    size_t end = comma == std::string::npos ? line.size() : comma;
-    std::string_view field(line.data() + begin, end - begin);
-    size_t lead = 0;
-    while (lead < field.size() && (field[lead] == ' ' || field[lead] == '\t')) ++lead;
-    fields.push_back(trim(field));
-    starts.push_back(begin + lead + 1);
-    if (comma == std::string::npos) break;
-    begin = comma + 1;
-  }
-}
+// Splits `text` into records and fields in one pass.
+class Scanner {
+ public:
+  Scanner(const std::string& text, size_t body, const std::string& path) : text_(text), path_(path), body_(body), pos_(body) {}
 
-bool is_blank(const std::string& line) { return trim(line).empty(); }
-
-[[noreturn]] void fail(const std::string& path, size_t line, size_t column, const std::string& what) {
-  std::ostringstream message;
-  message << path;
-  if (line > 0) message << ":" << line;
-  if (line > 0 && column > 0) message << ":" << column;
-  message << ": " << what;
-  throw std::runtime_error(message.str());
-}
-
-// Reads the header, the first non-blank line, advancing line_number past it.
-std::vector<std::string> read_header(std::istream& in, const std::string& path, size_t& line_number) {
-  std::vector<std::string> columns;
-  std::string line;
-  std::vector<std::string_view> fields;
-  std::vector<size_t> starts;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (is_blank(line)) continue;
-    if (line_number == 1 && line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
-    split_fields(line, fields, starts);
-    for (size_t i = 0; i < fields.size(); ++i) {
-      if (fields[i].empty()) fail(path, line_number, starts[i], "empty column name in the header");
-      columns.emplace_back(fields[i]);
+  // The next non-blank record: the offset where each field starts (spaces before it included) and
+  // the offset of the record's line ending. False at the end of the text.
+  bool next(std::vector<size_t>& field_starts, size_t& record_start, size_t& record_end) {
+    const size_t n = text_.size();
+    while (true) {
+      const size_t p = skip_spaces(text_, pos_, n);
+      if (p >= n) {
+        pos_ = n;
+        return false;
+      }
+      if (text_[p] != '\n' && text_[p] != '\r') break;
+      pos_ = after_line_end(p);
     }
-    return columns;
+    record_start = pos_;
+    field_starts.clear();
+    size_t p = pos_;
+    const char* data = text_.data();
+    while (true) {
+      field_starts.push_back(p);
+      p = skip_spaces(text_, p, n);
+      if (p < n && data[p] == '"') {
+        const size_t open = p++;
+        while (true) {
+          const void* quote = p < n ? std::memchr(data + p, '"', n - p) : nullptr;
+          if (!quote) fail(path_, text_, body_, open, "unterminated quoted field (the quote opened here is never closed)");
+          p = static_cast<size_t>(static_cast<const char*>(quote) - data) + 1;
+          if (p < n && data[p] == '"') {
+            ++p;
+            continue;
+          }
+          break;
+        }
+        p = skip_spaces(text_, p, n);
+        if (p < n && !ends_field(data[p])) {
+          fail(path_, text_, body_, p,
+               "unexpected text after a closing quote (inside a quoted field a quote is written \"\")");
+        }
+      } else {
+        while (p < n && !ends_field(data[p])) ++p;
+      }
+      if (p < n && data[p] == ',') {
+        ++p;
+        continue;
+      }
+      record_end = p;
+      pos_ = after_line_end(p);
+      return true;
+    }
   }
-  throw std::runtime_error(path + ": the file is empty (expected a header row and data rows)");
+
+ private:
+  size_t after_line_end(size_t p) const {
+    if (p >= text_.size()) return text_.size();
+    if (text_[p] == '\r' && p + 1 < text_.size() && text_[p + 1] == '\n') return p + 2;
+    return p + 1;
+  }
+
+  const std::string& text_;
+  const std::string& path_;
+  size_t body_;
+  size_t pos_;
+};
+
+// A number cell as float64, or the reason it is not one.
+enum class NumberError { none, empty, not_a_number, out_of_range, nan, infinity };
+
+NumberError parse_number(std::string_view cell, double& value) {
+  cell = trimmed(cell);
+  if (cell.empty()) return NumberError::empty;
+  std::string_view digits = cell;
+  if (digits.front() == '+') {
+    digits.remove_prefix(1);
+    if (digits.empty() || digits.front() == '+' || digits.front() == '-') return NumberError::not_a_number;
+  }
+  const char* last = digits.data() + digits.size();
+  auto [end, error] = std::from_chars(digits.data(), last, value);
+  if (end != last || (error != std::errc() && error != std::errc::result_out_of_range)) return NumberError::not_a_number;
+  if (error == std::errc::result_out_of_range) {
+    // Too large for float64, or so small that it is zero or subnormal: strtod tells which.
+    const std::string copy(digits);
+    value = std::strtod(copy.c_str(), nullptr);
+    if (std::isinf(value) || std::fabs(value) == HUGE_VAL) return NumberError::out_of_range;
+  }
+  if (std::isnan(value)) return NumberError::nan;
+  if (std::isinf(value)) return NumberError::infinity;
+  return NumberError::none;
+}
+
+std::string list_columns(const std::vector<std::string>& columns) {
+  constexpr size_t kListed = 20;
+  std::string known;
+  for (size_t i = 0; i < columns.size() && i < kListed; ++i) known += (i ? ", " : "") + shown_text(columns[i]);
+  if (columns.size() > kListed) known += ", ... (" + std::to_string(columns.size()) + " columns)";
+  return known;
 }
 
 }  // namespace
 
-int64_t CsvTable::column_index(const std::string& name) const {
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (columns[i] == name) return static_cast<int64_t>(i);
-  }
-  std::string known;
-  for (size_t i = 0; i < columns.size(); ++i) known += (i ? ", " : "") + columns[i];
-  throw std::runtime_error(path + ": no column named '" + name + "' (columns: " + known + ")");
+CsvTable::Cell CsvTable::cell(int64_t row, size_t column) const {
+  const auto r = static_cast<size_t>(row);
+  const size_t width = columns_.size();
+  const size_t start = row_start_[r];
+  const size_t begin = start + cell_start_[r * width + column];
+  const size_t end = column + 1 < width ? start + cell_start_[r * width + column + 1] - 1 : row_end_[r];
+  return {begin, end};
 }
 
-at::Tensor CsvTable::select(const std::vector<std::string>& names) const {
-  std::vector<int64_t> index;
-  for (const auto& name : names) {
-    if (text.count(name)) throw std::runtime_error(path + ": column '" + name + "' holds text, not numbers");
-    index.push_back(column_index(name));
+void CsvTable::fail_at(size_t offset, const std::string& what) const { fail(path_, contents_, body_, offset, what); }
+
+int64_t CsvTable::column_index(const std::string& name) const {
+  const auto found = index_.find(name);
+  if (found != index_.end()) return static_cast<int64_t>(found->second);
+  throw std::runtime_error(path_ + ": no column named '" + shown_text(name) + "' (columns: " + list_columns(columns_) + ")");
+}
+
+template <typename T>
+at::Tensor CsvTable::select_as(const std::vector<std::string>& names, at::ScalarType type) const {
+  const size_t k = names.size();
+  std::vector<size_t> index(k);
+  for (size_t j = 0; j < k; ++j) index[j] = static_cast<size_t>(column_index(names[j]));
+  // Within a row the cells are read in file order, so that an error names the leftmost bad cell.
+  std::vector<size_t> order(k);
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return index[a] < index[b]; });
+  at::Tensor out = at::empty({rows(), static_cast<int64_t>(k)}, at::TensorOptions().dtype(type));
+  T* values = out.data_ptr<T>();
+  std::string scratch;
+  for (int64_t r = 0; r < rows(); ++r) {
+    for (size_t j : order) {
+      const auto [begin, end] = cell(r, index[j]);
+      double value = 0.0;
+      const auto text = field_text(contents_, begin, end, scratch);
+      const auto error = parse_number(text, value);
+      const bool beyond_float32 = std::is_same<T, float>::value && std::fabs(value) > static_cast<double>(FLT_MAX);
+      if (error != NumberError::none || beyond_float32) {
+        const std::string where = " in column '" + shown_text(names[j]) + "'";
+        const size_t at = skip_spaces(contents_, begin, end);
+        switch (error) {
+          case NumberError::empty: fail_at(at, "empty cell" + where);
+          case NumberError::not_a_number: fail_at(at, "expected a number, found '" + shown_text(text) + "'" + where);
+          case NumberError::out_of_range: fail_at(at, "number out of range" + where + " (" + shown_text(trimmed(text)) + ")");
+          case NumberError::nan: fail_at(at, "NaN is not allowed" + where);
+          case NumberError::infinity: fail_at(at, "infinity is not allowed" + where);
+          case NumberError::none: break;
+        }
+        fail_at(at, shown_text(trimmed(text)) + where +
+                        " is beyond the float32 range that the networks compute in (magnitude at most 3.4e38)");
+      }
+      values[static_cast<size_t>(r) * k + j] = static_cast<T>(value);
+    }
   }
-  return values.index_select(1, at::tensor(index, at::kLong)).to(at::kFloat).contiguous();
+  return out;
+}
+
+at::Tensor CsvTable::select(const std::vector<std::string>& names) const { return select_as<float>(names, at::kFloat); }
+
+at::Tensor CsvTable::select_double(const std::vector<std::string>& names) const {
+  return select_as<double>(names, at::kDouble);
+}
+
+std::vector<std::string> CsvTable::text(const std::string& name) const {
+  const auto column = static_cast<size_t>(column_index(name));
+  std::vector<std::string> cells;
+  cells.reserve(row_start_.size());
+  std::string scratch;
+  for (int64_t r = 0; r < rows(); ++r) {
+    const auto [begin, end] = cell(r, column);
+    const auto text = field_text(contents_, begin, end, scratch);
+    if (text.empty()) fail_at(skip_spaces(contents_, begin, end), "empty cell in column '" + shown_text(name) + "'");
+    cells.emplace_back(text);
+  }
+  return cells;
 }
 
 std::vector<std::string> CsvTable::columns_except(const std::string& excluded) const {
   std::vector<std::string> out;
-  for (const auto& c : columns) {
+  for (const auto& c : columns_) {
     if (c != excluded) out.push_back(c);
   }
   return out;
 }
 
-CsvTable read_csv(const std::string& path, const std::vector<std::string>& text_columns) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, 0, 0, "cannot open file (missing or unreadable)");
+CsvTable parse_csv(std::string contents, const std::string& path, bool header_only) {
   CsvTable table;
-  table.path = path;
-  std::string line;
-  size_t line_number = 0;
-  std::vector<std::string_view> fields;
+  table.path_ = path;
+  table.contents_ = std::move(contents);
+  const std::string& text = table.contents_;
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) table.body_ = 3;
+  Scanner scanner(text, table.body_, path);
   std::vector<size_t> starts;
-  table.columns = read_header(in, path, line_number);
-  const size_t width = table.columns.size();
-  std::vector<std::vector<std::string>*> text_cells(width, nullptr);
-  for (const auto& name : text_columns) text_cells[table.column_index(name)] = &table.text[name];
-  std::vector<double> values;
-  size_t rows = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (is_blank(line)) continue;
-    split_fields(line, fields, starts);
-    if (fields.size() != width) {
-      fail(path, line_number, 0,
-           "expected " + std::to_string(width) + " fields as in the header, found " + std::to_string(fields.size()));
-    }
-    for (size_t i = 0; i < width; ++i) {
-      const auto field = fields[i];
-      const std::string where = " in column '" + table.columns[i] + "'";
-      if (field.empty()) fail(path, line_number, starts[i], "empty cell" + where);
-      if (text_cells[i]) {
-        text_cells[i]->emplace_back(field);
-        values.push_back(std::nan(""));
-        continue;
-      }
-      double v = 0.0;
-      const char* first = field.data();
-      if (*first == '+') ++first;
-      auto [ptr, ec] = std::from_chars(first, field.data() + field.size(), v);
-      if (ec != std::errc() || ptr != field.data() + field.size()) {
-        if (ec == std::errc::result_out_of_range) fail(path, line_number, starts[i], "number out of range" + where);
-        fail(path, line_number, starts[i], "expected a number, found '" + std::string(field) + "'" + where);
-      }
-      if (std::isnan(v)) fail(path, line_number, starts[i], "NaN is not allowed" + where);
-      if (std::isinf(v)) fail(path, line_number, starts[i], "infinity is not allowed" + where);
-      values.push_back(v);
-    }
-    ++rows;
+  size_t record_start = 0, record_end = 0;
+  if (!scanner.next(starts, record_start, record_end)) {
+    throw std::runtime_error(path + ": the file is empty (expected a header row and data rows)");
   }
-  if (rows == 0) throw std::runtime_error(path + ": no data rows after the header");
-  table.values = at::from_blob(values.data(), {static_cast<int64_t>(rows), static_cast<int64_t>(width)},
-                               at::TensorOptions().dtype(at::kDouble))
-                     .clone();
+  std::string scratch;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const size_t end = i + 1 < starts.size() ? starts[i + 1] - 1 : record_end;
+    const size_t at = skip_spaces(text, starts[i], end);
+    std::string name(field_text(text, starts[i], end, scratch));
+    if (name.empty()) fail(path, text, table.body_, at, "empty column name in the header");
+    const auto [previous, added] = table.index_.emplace(name, i);
+    if (!added) {
+      fail(path, text, table.body_, at,
+           "column name '" + shown_text(name) + "' appears twice in the header (fields " + std::to_string(previous->second + 1) +
+               " and " + std::to_string(i + 1) + ")");
+    }
+    table.columns_.push_back(std::move(name));
+  }
+  if (header_only) return table;
+  const size_t width = table.columns_.size();
+  while (scanner.next(starts, record_start, record_end)) {
+    if (starts.size() != width) {
+      throw std::runtime_error(path + ":" + line_of(text, table.body_, record_start) + ": expected " +
+                               std::to_string(width) + " fields as in the header, found " + std::to_string(starts.size()));
+    }
+    if (record_end - record_start > std::numeric_limits<uint32_t>::max()) {
+      throw std::runtime_error(path + ":" + line_of(text, table.body_, record_start) + ": a row longer than 4 GiB");
+    }
+    table.row_start_.push_back(record_start);
+    table.row_end_.push_back(record_end);
+    for (size_t s : starts) table.cell_start_.push_back(static_cast<uint32_t>(s - record_start));
+  }
+  if (table.row_start_.empty()) throw std::runtime_error(path + ": no data rows after the header");
   return table;
 }
 
+CsvTable read_csv(const std::string& path) { return parse_csv(read_input_file(path, "CSV file"), path); }
+
 std::vector<std::string> read_csv_header(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, 0, 0, "cannot open file (missing or unreadable)");
-  size_t line_number = 0;
-  return read_header(in, path, line_number);
+  return parse_csv(read_input_file(path, "CSV file"), path, /*header_only=*/true).columns();
 }
 
-namespace {
-
-std::string quoted(const std::string& cell) {
-  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
+std::string csv_field(const std::string& text) {
+  const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string::npos ||
+                            (!text.empty() && (is_space(text.front()) || is_space(text.back())));
+  if (!needs_quotes) return text;
   std::string out = "\"";
-  for (char c : cell) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  for (char c : text) {
+    out += c;
+    if (c == '"') out += '"';
+  }
   return out + "\"";
 }
-
-}  // namespace
 
 void write_csv(const std::string& path, const std::vector<std::string>& columns, const at::Tensor& values) {
   write_csv(path, columns, values, {});
@@ -181,20 +341,21 @@ void write_csv(const std::string& path, const std::vector<std::string>& columns,
       (text && static_cast<int64_t>(leading_text.size()) != v.size(0))) {
     throw std::invalid_argument("write_csv: values do not match the columns");
   }
-  std::ostringstream out;
-  for (size_t i = 0; i < columns.size(); ++i) out << (i ? "," : "") << columns[i];
-  out << "\n";
+  std::string out;
+  for (size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + csv_field(columns[i]);
+  out += "\n";
   const double* p = v.data_ptr<double>();
   char buffer[64];
   for (int64_t r = 0; r < v.size(0); ++r) {
-    if (text) out << quoted(leading_text[r]);
+    if (text) out += csv_field(leading_text[static_cast<size_t>(r)]);
     for (int64_t c = 0; c < v.size(1); ++c) {
       std::snprintf(buffer, sizeof buffer, "%.9g", p[r * v.size(1) + c]);
-      out << (c || text ? "," : "") << buffer;
+      if (c || text) out += ',';
+      out += buffer;
     }
-    out << "\n";
+    out += "\n";
   }
-  write_file_atomically(path, out.str());
+  write_output(path, out);
 }
 
 }  // namespace credence::data

@@ -1,6 +1,9 @@
 // Reading and writing IDX files through zlib, which reads gzip and plain files alike.
 #include "credence/data/idx_file.h"
 
+#include "credence/data/atomic_file.h"
+#include "credence/data/input_file.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace credence::data {
@@ -50,12 +54,16 @@ std::string zlib_message(gzFile file, const std::string& path) {
 class GzReader {
  public:
   explicit GzReader(const std::string& path) : path_(path) {
+    refuse_directory(path, "file");
     errno = 0;
     file_ = gzopen(path.c_str(), "rb");
     if (!file_) {
       throw std::runtime_error(path + ": cannot open (" + (errno ? std::strerror(errno) : "out of memory") + ")");
     }
-    gzbuffer(file_, 1 << 20);  // before the first read; large reads bypass it anyway
+    // Before the first read. Large reads bypass the buffer anyway: 64 KiB reads MNIST's 47 MB as fast
+    // as 1 MiB does (inflate dominates), and a small buffer keeps opening a file cheap (the IDX fuzzer
+    // ran 6 times faster: 1,700 inputs per second instead of 285).
+    gzbuffer(file_, 1 << 16);
   }
   ~GzReader() { gzclose_r(file_); }
   GzReader(const GzReader&) = delete;
@@ -80,6 +88,9 @@ class GzReader {
     }
     return done;
   }
+
+  // True for a plain (not gzip) file; meaningful after the first read.
+  bool plain() { return gzdirect(file_) == 1; }
 
   // "the file holds N bytes" or, for gzip, "the file decompresses to N bytes".
   std::string holds(size_t bytes) {
@@ -113,8 +124,16 @@ std::string gz_or_plain(const std::string& base) {
 
 }  // namespace
 
-IdxArray read_idx(const std::string& path) {
-  GzReader in(path);
+namespace {
+
+// The magic number and dimensions, read and checked before any data is allocated.
+struct IdxHeader {
+  std::vector<int64_t> dims;
+  size_t bytes = 0;      // the header's own length
+  int64_t expected = 0;  // data bytes it declares
+};
+
+IdxHeader read_header(GzReader& in, const std::string& path) {
   unsigned char magic[4];
   size_t got = in.read(magic, sizeof magic);
   if (got < sizeof magic) {
@@ -134,33 +153,46 @@ IdxArray read_idx(const std::string& path) {
     throw std::runtime_error(path + ": the IDX header declares " + std::to_string(ndims) + " dimensions (1 to " +
                              std::to_string(kMaxDims) + " are supported)");
   }
-  const size_t header = 4 + 4 * static_cast<size_t>(ndims);
+  IdxHeader header;
+  header.bytes = 4 + 4 * static_cast<size_t>(ndims);
   unsigned char sizes[4 * kMaxDims];
   got = in.read(sizes, 4 * static_cast<size_t>(ndims));
   if (got < 4 * static_cast<size_t>(ndims)) {
     throw std::runtime_error(path + ": truncated header: " + std::to_string(ndims) + " dimensions need a " +
-                             std::to_string(header) + "-byte header but " + in.holds(sizeof magic + got));
+                             std::to_string(header.bytes) + "-byte header but " + in.holds(sizeof magic + got));
   }
-
-  IdxArray array;
   bool empty = false;
   for (int i = 0; i < ndims; ++i) {
-    array.dims.push_back(big_endian(sizes + 4 * i));
-    empty = empty || array.dims.back() == 0;
+    header.dims.push_back(big_endian(sizes + 4 * i));
+    empty = empty || header.dims.back() == 0;
   }
-  int64_t expected = empty ? 0 : 1;
-  const int64_t limit = std::numeric_limits<int64_t>::max() - static_cast<int64_t>(header);
-  for (int64_t d : array.dims) {
-    if (empty) break;
-    if (expected > limit / d) {
-      throw std::runtime_error(path + ": the IDX header declares " + dims_text(array.dims) +
+  // The non-zero dimensions must multiply to a size that a file can hold even when another one is
+  // zero: an empty array of 2^31 x 2^31 x 2^17 x 0 cannot be given that shape (the count overflows).
+  int64_t product = 1;
+  const int64_t limit = std::numeric_limits<int64_t>::max() - static_cast<int64_t>(header.bytes);
+  for (int64_t d : header.dims) {
+    if (d == 0) continue;
+    if (product > limit / d) {
+      throw std::runtime_error(path + ": the IDX header declares " + dims_text(header.dims) +
                                " bytes of data, more than any file can hold");
     }
-    expected *= d;
+    product *= d;
   }
-  const std::string declared = "header says " + dims_text(array.dims) + " unsigned bytes (" +
-                               std::to_string(static_cast<int64_t>(header) + expected) + " bytes with the header)";
+  header.expected = empty ? 0 : product;
+  return header;
+}
 
+IdxArray read_body(GzReader& in, const std::string& path, IdxHeader header) {
+  const int64_t expected = header.expected;
+  const std::string declared = "header says " + dims_text(header.dims) + " unsigned bytes (" +
+                               std::to_string(static_cast<int64_t>(header.bytes) + expected) + " bytes with the header)";
+  // A plain file's size is known: a header that claims more data than the file holds is truncated
+  // without allocating anything.
+  struct stat info {};
+  if (in.plain() && ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+      expected > static_cast<int64_t>(info.st_size) - static_cast<int64_t>(header.bytes)) {
+    throw std::runtime_error(path + ": truncated: " + declared + " but " + in.holds(static_cast<size_t>(info.st_size)));
+  }
   // Straight into the tensor's buffer, in large reads; the buffer only outgrows kFirstAllocation as
   // the data keeps coming.
   at::Tensor data = at::empty({std::min(expected, kFirstAllocation)}, at::kByte);
@@ -175,7 +207,7 @@ IdxArray read_idx(const std::string& path) {
   }
   if (filled < expected) {
     throw std::runtime_error(path + ": truncated: " + declared + " but " +
-                             in.holds(header + static_cast<size_t>(filled)));
+                             in.holds(header.bytes + static_cast<size_t>(filled)));
   }
   unsigned char rest[1 << 16];
   size_t trailing = 0;
@@ -186,10 +218,36 @@ IdxArray read_idx(const std::string& path) {
   }
   if (trailing > 0) {
     throw std::runtime_error(path + ": trailing bytes: " + declared + " but " +
-                             in.holds(header + static_cast<size_t>(expected) + trailing));
+                             in.holds(header.bytes + static_cast<size_t>(expected) + trailing));
   }
+  IdxArray array;
+  array.dims = std::move(header.dims);
   array.values = data.view(array.dims);
   return array;
+}
+
+// An images (3 dimensions) or labels (1 dimension) file: the dimensions are checked from the
+// header, before the data is read, so that a labels file given as images says so.
+IdxArray read_idx_of_rank(const std::string& path, size_t rank) {
+  GzReader in(path);
+  auto header = read_header(in, path);
+  if (header.dims.size() != rank) {
+    const bool images = rank == 3;
+    std::string message = path + ": expected " + (images ? "3 dimensions (images x rows x columns)" : "1 dimension (labels)") +
+                          ", found " + std::to_string(header.dims.size()) + " (" + dims_text(header.dims) + ")";
+    if (images && header.dims.size() == 1) message += "; this is a labels file (magic 0x00000801), not an images file";
+    if (!images && header.dims.size() == 3) message += "; this is an images file (magic 0x00000803), not a labels file";
+    throw std::runtime_error(message);
+  }
+  return read_body(in, path, std::move(header));
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::string& path) {
+  GzReader in(path);
+  auto header = read_header(in, path);
+  return read_body(in, path, std::move(header));
 }
 
 void write_idx(const std::string& path, const at::Tensor& values, bool gzip) {
@@ -212,10 +270,12 @@ void write_idx(const std::string& path, const at::Tensor& values, bool gzip) {
   const at::Tensor data = values.to(at::kCPU).contiguous();
 
   // Beside the destination, then renamed over it: readers never see half a file.
-  const std::string temporary = path + ".tmp" + std::to_string(::getpid());
+  AtomicFile file(path);
+  const int descriptor = ::dup(file.descriptor());  // gzclose closes its own copy
   errno = 0;
-  gzFile out = gzopen(temporary.c_str(), gzip ? "wb6" : "wbT");  // T: plain, no gzip wrapper
+  gzFile out = descriptor >= 0 ? gzdopen(descriptor, gzip ? "wb6" : "wbT") : nullptr;  // T: plain, no gzip wrapper
   if (!out) {
+    if (descriptor >= 0) ::close(descriptor);
     throw std::runtime_error(path + ": cannot write (" + (errno ? std::strerror(errno) : "out of memory") + ")");
   }
   bool ok = gzwrite(out, header.data(), static_cast<unsigned>(header.size())) == static_cast<int>(header.size());
@@ -227,22 +287,14 @@ void write_idx(const std::string& path, const at::Tensor& values, bool gzip) {
     bytes += n;
     left -= n;
   }
-  std::string why = ok ? "" : zlib_message(out, temporary);
+  std::string why = ok ? "" : zlib_message(out, file.temporary_path());
   errno = 0;
   if (gzclose_w(out) != Z_OK && ok) {
     ok = false;
     why = errno ? std::strerror(errno) : "closing the file failed";
   }
-  if (!ok) {
-    std::remove(temporary.c_str());
-    throw std::runtime_error(path + ": write failed (" + why + ")");
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::remove(temporary.c_str());
-    throw std::runtime_error(path + ": cannot rename into place (" + error.message() + ")");
-  }
+  if (!ok) throw std::runtime_error(path + ": write failed (" + why + ")");
+  file.commit();
 }
 
 ImageSet read_idx_images(const std::string& directory, const std::string& prefix, double scale) {
@@ -258,16 +310,8 @@ ImageSet read_idx_images(const std::string& directory, const std::string& prefix
   }
   const std::string images_path = gz_or_plain(directory + "/" + prefix + "-images-idx3-ubyte");
   const std::string labels_path = gz_or_plain(directory + "/" + prefix + "-labels-idx1-ubyte");
-  IdxArray images = read_idx(images_path);
-  if (images.dims.size() != 3) {
-    throw std::runtime_error(images_path + ": expected 3 dimensions (images x rows x columns), found " +
-                             std::to_string(images.dims.size()) + " (" + dims_text(images.dims) + ")");
-  }
-  IdxArray labels = read_idx(labels_path);
-  if (labels.dims.size() != 1) {
-    throw std::runtime_error(labels_path + ": expected 1 dimension (labels), found " +
-                             std::to_string(labels.dims.size()) + " (" + dims_text(labels.dims) + ")");
-  }
+  IdxArray images = read_idx_of_rank(images_path, 3);
+  IdxArray labels = read_idx_of_rank(labels_path, 1);
   const int64_t count = images.dims[0];
   if (count != labels.dims[0]) {
     throw std::runtime_error(images_path + " holds " + std::to_string(count) + " images but " + labels_path +

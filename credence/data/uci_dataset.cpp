@@ -1,11 +1,15 @@
 // Reading the UCI benchmark folders: whitespace-separated numbers, blank lines allowed.
 #include "credence/data/uci_dataset.h"
 
+#include "credence/data/input_file.h"
+
 #include <charconv>
 #include <cmath>
-#include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
+#include <sys/stat.h>
 
 namespace credence::data {
 
@@ -17,13 +21,16 @@ struct Token {
 };
 
 // Every whitespace-separated number of a file, with its position; one vector per non-blank line.
-std::vector<std::vector<Token>> read_numbers(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open file (missing or unreadable)");
+// `float32`: the values must also lie in float32's range (the networks compute in it).
+std::vector<std::vector<Token>> read_numbers(const std::string& path, bool float32 = false) {
+  const std::string text = read_input_file(path);
   std::vector<std::vector<Token>> lines;
-  std::string line;
-  size_t line_number = 0;
-  while (std::getline(in, line)) {
+  size_t line_number = 0, begin = 0;
+  while (begin < text.size()) {
+    size_t newline = text.find('\n', begin);
+    if (newline == std::string::npos) newline = text.size();
+    const std::string_view line(text.data() + begin, newline - begin);
+    begin = newline + 1;
     ++line_number;
     std::vector<Token> tokens;
     size_t i = 0;
@@ -32,13 +39,17 @@ std::vector<std::vector<Token>> read_numbers(const std::string& path) {
       if (i >= line.size()) break;
       size_t end = i;
       while (end < line.size() && line[end] != ' ' && line[end] != '\t' && line[end] != '\r') ++end;
+      const auto where = [&] { return path + ":" + std::to_string(line_number) + ":" + std::to_string(i + 1) + ": "; };
       double v = 0.0;
       const char* first = line.data() + i;
-      if (*first == '+') ++first;
+      if (*first == '+' && end > i + 1 && first[1] != '-' && first[1] != '+') ++first;
       auto [ptr, ec] = std::from_chars(first, line.data() + end, v);
       if (ec != std::errc() || ptr != line.data() + end || !std::isfinite(v)) {
-        throw std::runtime_error(path + ":" + std::to_string(line_number) + ":" + std::to_string(i + 1) +
-                                 ": expected a finite number, found '" + line.substr(i, end - i) + "'");
+        throw std::runtime_error(where() + "expected a finite number, found '" + shown_text(line.substr(i, end - i)) + "'");
+      }
+      if (float32 && std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max())) {
+        throw std::runtime_error(where() + shown_text(line.substr(i, end - i)) +
+                                 " is beyond the float32 range that the networks compute in (magnitude at most 3.4e38)");
       }
       tokens.push_back({v, line_number, i + 1});
       i = end;
@@ -66,10 +77,13 @@ std::vector<int64_t> read_indices(const std::string& path, int64_t limit, const 
   return out;
 }
 
+// A count such as n_splits.txt: one whole number from 1 to a billion.
 int64_t read_positive_count(const std::string& path) {
+  constexpr double kLargest = 1e9;
   auto lines = read_numbers(path);
-  if (lines.size() != 1 || lines[0].size() != 1 || lines[0][0].value < 1 || lines[0][0].value != std::floor(lines[0][0].value)) {
-    throw std::runtime_error(path + ": expected one positive integer");
+  if (lines.size() != 1 || lines[0].size() != 1 || lines[0][0].value < 1 || lines[0][0].value > kLargest ||
+      lines[0][0].value != std::floor(lines[0][0].value)) {
+    throw std::runtime_error(path + ": expected one positive integer (at most 1000000000)");
   }
   return static_cast<int64_t>(lines[0][0].value);
 }
@@ -79,8 +93,13 @@ int64_t read_positive_count(const std::string& path) {
 UciDataset read_uci_dataset(const std::string& directory) {
   UciDataset d;
   d.directory = directory;
+  struct stat info {};
+  if (::stat(directory.c_str(), &info) == 0 && !S_ISDIR(info.st_mode)) {
+    throw std::runtime_error(directory + ": not a directory (a UCI data set is a folder holding data.txt, "
+                             "index_features.txt, index_target.txt, index_train_K.txt, ...)");
+  }
   const std::string data_path = directory + "/data.txt";
-  auto rows = read_numbers(data_path);
+  auto rows = read_numbers(data_path, /*float32=*/true);
   if (rows.empty()) throw std::runtime_error(data_path + ": the file is empty");
   const size_t width = rows[0].size();
   std::vector<double> values;

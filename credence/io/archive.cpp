@@ -5,13 +5,12 @@
 #include "credence/io/archive.h"
 
 #include "credence/data/atomic_file.h"
+#include "credence/data/input_file.h"
 
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 
 #ifndef CREDENCE_VERSION
@@ -111,9 +110,16 @@ void write_archive(const std::string& path, const Archive& archive) {
 }
 
 Archive read_archive(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ArchiveError(path + ": cannot open model file (missing or unreadable)");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  try {
+    bytes = data::read_input_file(path, "model file");
+  } catch (const std::runtime_error& e) {
+    throw ArchiveError(e.what());
+  }
+  return parse_archive(bytes, path);
+}
+
+Archive parse_archive(const std::string& bytes, const std::string& path) {
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
     throw ArchiveError(path + ": not a credence model file (bad magic bytes)");
   }
@@ -125,18 +131,27 @@ Archive read_archive(const std::string& path) {
                        library_version() + ") reads versions " + std::to_string(kOldestArchiveFormatVersion) + " to " +
                        std::to_string(kArchiveFormatVersion));
   }
-  const auto json_length = get_le<std::uint64_t>(bytes, sizeof kMagic + 4);
+  const std::uint64_t size = bytes.size();
   auto truncated = [&](std::uint64_t expected) {
     return ArchiveError(path + ": model file is truncated (expected at least " + std::to_string(expected) +
-                        " bytes, found " + std::to_string(bytes.size()) + ")");
+                        " bytes, found " + std::to_string(size) + ")");
   };
-  if (json_length > bytes.size() || header + json_length + 8 > bytes.size()) throw truncated(header + json_length + 8);
+  // A length field larger than the whole file is no truncation but a damaged field: say which, and
+  // never add it to anything (2^64 - 1 would wrap around).
+  auto implausible = [&](const char* field, std::uint64_t length) {
+    return ArchiveError(path + ": model file is corrupted (the " + field + " length " + std::to_string(length) +
+                        " is implausible: the file holds " + std::to_string(size) + " bytes)");
+  };
+  const auto json_length = get_le<std::uint64_t>(bytes, sizeof kMagic + 4);
+  if (json_length > size) throw implausible("metadata", json_length);
+  if (header + json_length + 8 > size) throw truncated(header + json_length + 8);
   const auto blob_length = get_le<std::uint64_t>(bytes, header + json_length);
   const std::uint64_t blob_start = header + json_length + 8;
-  if (blob_length > bytes.size() || blob_start + blob_length + 4 > bytes.size()) throw truncated(blob_start + blob_length + 4);
+  if (blob_length > size) throw implausible("tensor data", blob_length);
+  if (blob_start + blob_length + 4 > size) throw truncated(blob_start + blob_length + 4);
   const std::uint64_t total = blob_start + blob_length + 4;
-  if (bytes.size() != total) {
-    throw ArchiveError(path + ": model file is corrupted (" + std::to_string(bytes.size() - total) + " trailing bytes)");
+  if (size != total) {
+    throw ArchiveError(path + ": model file is corrupted (" + std::to_string(size - total) + " trailing bytes)");
   }
   if (get_le<std::uint32_t>(bytes, total - 4) != crc32_of(bytes, total - 4)) {
     throw ArchiveError(path + ": model file is corrupted (checksum mismatch)");
@@ -147,24 +162,53 @@ Archive read_archive(const std::string& path) {
   } catch (const nlohmann::json::exception&) {
     throw ArchiveError(path + ": model file is corrupted (metadata is not valid JSON)");
   }
+  if (!metadata.is_object()) throw ArchiveError(path + ": model file is corrupted (metadata is not a JSON object)");
   Archive archive;
   archive.path = path;
+  auto malformed = [&](const std::string& why) {
+    return ArchiveError(path + ": model file is corrupted (malformed tensor table: " + why + ")");
+  };
   archive.format_version = version;
   try {
-    for (const auto& entry : metadata.at("tensors")) {
+    const auto& entries = metadata.at("tensors");
+    if (!entries.is_array()) throw malformed("not a list");
+    for (const auto& entry : entries) {
+      const auto name = entry.at("name").get<std::string>();
       const auto type = dtype_from_name(entry.at("dtype").get<std::string>(), path);
-      const auto shape = entry.at("shape").get<std::vector<int64_t>>();
-      const auto offset = entry.at("offset").get<std::uint64_t>();
-      auto tensor = at::empty(shape, at::TensorOptions().dtype(type));
-      const size_t length = tensor.numel() * tensor.element_size();
-      if (offset > blob_length || offset + length > blob_length) {
-        throw ArchiveError(path + ": model file is corrupted (tensor '" + entry.at("name").get<std::string>() + "' lies outside the data)");
+      const auto outside = [&] {
+        return ArchiveError(path + ": model file is corrupted (tensor '" + name + "' lies outside the data)");
+      };
+      // Whole numbers only (a JSON number such as 1e30 does not convert), and the size checked
+      // against the data before anything is allocated.
+      const auto& dims = entry.at("shape");
+      const auto& offset_field = entry.at("offset");
+      if (!dims.is_array() || !offset_field.is_number_unsigned()) throw malformed("tensor '" + name + "' has a malformed shape or offset");
+      // The product of the non-zero dimensions stays below 2^62, so that no element count overflows
+      // even for an empty tensor.
+      constexpr std::uint64_t kMostElements = std::uint64_t{1} << 62;
+      std::vector<int64_t> shape;
+      std::uint64_t elements = 1;
+      bool empty = false;
+      for (const auto& dim : dims) {
+        if (dim.is_number_integer() && !dim.is_number_unsigned()) throw malformed("tensor '" + name + "' has a negative dimension");
+        if (!dim.is_number_unsigned()) throw malformed("tensor '" + name + "' has a malformed shape or offset");
+        const auto d = dim.get<std::uint64_t>();
+        if (d > kMostElements / elements) throw outside();
+        if (d > 0) elements *= d;
+        empty = empty || d == 0;
+        shape.push_back(static_cast<int64_t>(d));
       }
-      std::memcpy(tensor.data_ptr(), bytes.data() + blob_start + offset, length);
-      archive.add(entry.at("name").get<std::string>(), tensor);
+      const std::uint64_t element_size = at::elementSize(type);
+      if (!empty && elements > blob_length / element_size) throw outside();
+      const std::uint64_t length = empty ? 0 : elements * element_size;
+      const auto offset = offset_field.get<std::uint64_t>();
+      if (offset > blob_length || length > blob_length - offset) throw outside();
+      auto tensor = at::empty(shape, at::TensorOptions().dtype(type));
+      if (length > 0) std::memcpy(tensor.data_ptr(), bytes.data() + blob_start + offset, length);
+      archive.add(name, tensor);
     }
-  } catch (const nlohmann::json::exception& e) {
-    throw ArchiveError(path + ": model file is corrupted (malformed tensor table)");
+  } catch (const nlohmann::json::exception&) {
+    throw malformed("a field is missing or of the wrong type");
   }
   metadata.erase("tensors");
   archive.metadata_json = metadata.dump();

@@ -38,7 +38,12 @@ struct Archive {
 
 // Writes to a temporary name beside `path`, then renames: never a half-written file.
 void write_archive(const std::string& path, const Archive& archive);
+// Reads and checks a model file; throws ArchiveError naming `path` for a missing file, a directory,
+// bad magic bytes, an unknown version, a truncated or corrupted file (an implausible length field, a
+// checksum mismatch, malformed metadata, a tensor outside the data).
 Archive read_archive(const std::string& path);
+// The same from the file's bytes; `path` names them in messages.
+Archive parse_archive(const std::string& bytes, const std::string& path);
 
 // The library version compiled into credence.
 std::string library_version();

@@ -20,27 +20,19 @@ namespace {
 
 bool is_regression(const std::string& kind) { return kind == "blr" || kind == "ard" || kind == "gp" || kind == "sparse_gp"; }
 
-// The table with the text columns the model needs: a classifier's labels (when present: predict
-// does without) and an HMM's sequence ids.
+// The table, with the sequence column an HMM was fitted with (a classifier's labels are optional:
+// predict does without).
 data::CsvTable read_table(const io::ClassicalModel& model, const std::string& path) {
-  std::vector<std::string> text;
-  const auto header = data::read_csv_header(path);
-  auto present = [&](const std::string& name) { return std::find(header.begin(), header.end(), name) != header.end(); };
-  if (model.kind == "logistic" && present(model.target)) text.push_back(model.target);
-  if (model.kind == "hmm" && !model.sequence_column.empty()) {
-    if (!present(model.sequence_column)) {
-      throw std::runtime_error(path + ":1: missing the sequence column '" + model.sequence_column + "' that the model was fitted with");
-    }
-    text.push_back(model.sequence_column);
+  auto table = data::read_csv(path);
+  if (model.kind == "hmm" && !model.sequence_column.empty() && !table.has_column(model.sequence_column)) {
+    throw std::runtime_error(path + ":1: missing the sequence column '" + model.sequence_column + "' that the model was fitted with");
   }
-  return data::read_csv(path, text);
+  return table;
 }
 
 // The model's input columns from the table, by name, in the model's order, as float64.
 at::Tensor feature_matrix(const io::ClassicalModel& model, const data::CsvTable& table) {
-  std::vector<int64_t> index;
-  for (const auto& name : model.features) index.push_back(table.column_index(name));
-  return table.values.to(at::kDouble).index_select(1, at::tensor(index, at::TensorOptions().dtype(at::kLong)));
+  return table.select_double(model.features);
 }
 
 void check_level(double level) {
@@ -96,7 +88,7 @@ predict::ClassificationUncertainty logistic_uncertainty(const io::ClassicalModel
 // An HMM's sequences: the lengths of the runs of the sequence column, or one sequence.
 std::vector<int64_t> hmm_lengths(const io::ClassicalModel& model, const data::CsvTable& table) {
   if (model.sequence_column.empty()) return {table.rows()};
-  return classical::sequence_lengths(table.text.at(model.sequence_column), table.path);
+  return classical::sequence_lengths(table.text(model.sequence_column), table.path());
 }
 
 }  // namespace
@@ -162,7 +154,7 @@ std::string classical_evaluate(const io::Archive& archive, const std::string& da
   if (is_regression(model.kind)) {
     check_level(options.level);
     if (model.target.empty()) throw std::runtime_error(archive.path + ": model file names no target column");
-    const auto t = table.values.to(at::kDouble).select(1, table.column_index(model.target));
+    const auto t = table.select_double({model.target}).squeeze(1);
     const auto prediction = regression_prediction(model, x);
     const auto variance = prediction.variance();
     const auto error = t - prediction.mean;
@@ -190,10 +182,10 @@ std::string classical_evaluate(const io::Archive& archive, const std::string& da
     report["average_log_likelihood"] = model.ppca.average_log_likelihood(x);
     report["reconstruction_rmse"] = (model.ppca.reconstruct(x) - x).pow(2).mean().sqrt().item<double>();
   } else if (model.kind == "logistic") {
-    if (table.text.count(model.target) == 0) {
+    if (!table.has_column(model.target)) {
       throw std::runtime_error(data_path + ":1: missing the class column '" + model.target + "' that evaluate scores against");
     }
-    const auto labels = data::labels_for_classes(table.text.at(model.target), model.class_names, data_path);
+    const auto labels = data::labels_for_classes(table.text(model.target), model.class_names, data_path);
     const auto u = logistic_uncertainty(model, x, options);
     const auto calibration = metrics::calibration(u.probabilities, labels);
     report["accuracy"] = metrics::accuracy(u.probabilities, labels);

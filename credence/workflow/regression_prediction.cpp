@@ -28,12 +28,10 @@ RegressionPrediction predict_regression(const io::RegressionModel& model, const 
 
 at::Tensor model_inputs(const data::CsvTable& table, const std::vector<std::string>& features) {
   for (const auto& name : features) {
-    bool found = false;
-    for (const auto& column : table.columns) found = found || column == name;
-    if (!found) {
+    if (!table.has_column(name)) {
       std::string expected;
       for (size_t i = 0; i < features.size(); ++i) expected += (i ? "," : "") + features[i];
-      throw std::runtime_error(table.path + ":1: missing column '" + name + "' that the model was trained on (model features: " +
+      throw std::runtime_error(table.path() + ":1: missing column '" + name + "' that the model was trained on (model features: " +
                                expected + ")");
     }
   }

@@ -15,14 +15,8 @@ class BadInput : public ::testing::Test {
     write_text(dir.path("good.csv"), csv);
   }
 
-  // Runs credence; expects failure with `message` in a single stderr line and no file at `out`.
   void expect_failure(const std::string& args, const std::string& message, const std::string& out) {
-    auto result = run_cli(args);
-    EXPECT_NE(result.exit_code, 0) << args;
-    EXPECT_EQ(count_lines(result.err), 1) << result.err;
-    EXPECT_EQ(result.err.rfind("credence: error: ", 0), 0u) << result.err;
-    EXPECT_NE(result.err.find(message), std::string::npos) << "stderr: " << result.err << "expected: " << message;
-    EXPECT_FALSE(file_exists(out)) << out;
+    expect_cli_failure(args, message, out);
   }
 
   void expect_train_failure(const std::string& data_text, const std::string& message, const std::string& options = "") {
@@ -41,7 +35,7 @@ class BadInput : public ::testing::Test {
 };
 
 TEST_F(BadInput, DataFiles) {
-  expect_failure("train --data " + dir.path("nope.csv") + " --target y --out " + dir.path("m"), "nope.csv: cannot open file",
+  expect_failure("train --data " + dir.path("nope.csv") + " --target y --out " + dir.path("m"), "nope.csv: cannot open CSV file",
                  dir.path("m"));
   expect_train_failure("", "bad.csv: the file is empty");
   expect_train_failure("x,y\n1,2\n3\n", "bad.csv:3: expected 2 fields as in the header, found 1");

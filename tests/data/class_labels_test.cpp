@@ -43,12 +43,12 @@ TEST(ClassLabels, SingleClassIsAnError) {
 TEST(CsvTextColumns, KeepsCellsAndRefusesToSelectThem) {
   TemporaryDirectory dir;
   const auto path = dir.path("iris.csv");
-  credence::testing::write_text(path, "x,species,y\n1.5,setosa,2\n2.5, virginica ,3\n");
-  auto table = data::read_csv(path, {"species"});
-  EXPECT_EQ(table.text.at("species"), (std::vector<std::string>{"setosa", "virginica"}));
+  credence::testing::write_text(path, "x,species,y\n1.5,setosa,2\n2.5, \"virginica\" ,3\n");
+  auto table = data::read_csv(path);
+  EXPECT_EQ(table.text("species"), (std::vector<std::string>{"setosa", "virginica"}));  // quotes removed
   EXPECT_TRUE(at::equal(table.select({"y", "x"}), at::tensor({2.0f, 1.5f, 3.0f, 2.5f}).view({2, 2})));
-  EXPECT_THROW(table.select({"species"}), std::runtime_error);
-  EXPECT_THROW(data::read_csv(path), std::runtime_error);  // text where numbers are expected
+  EXPECT_THROW(table.select({"species"}), std::runtime_error);  // text where numbers are expected
+  EXPECT_THROW(table.text("genus"), std::runtime_error);
   EXPECT_EQ(data::read_csv_header(path), (std::vector<std::string>{"x", "species", "y"}));
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 using namespace credence;
+using credence::testing::crc32_of;
 using credence::testing::read_text;
 using credence::testing::TemporaryDirectory;
 using credence::testing::write_text;
@@ -23,14 +24,7 @@ using data::write_idx;
 
 namespace {
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::function<void()>& action) { return credence::testing::error_message_of(action); }
 
 // The bytes of a 32-bit big-endian number.
 std::string be32(uint32_t v) {
@@ -43,15 +37,6 @@ std::string header(const std::vector<uint32_t>& dims) {
   std::string h{'\0', '\0', '\x08', static_cast<char>(dims.size())};
   for (auto d : dims) h += be32(d);
   return h;
-}
-
-uint32_t crc32_of(const std::string& bytes) {
-  uint32_t crc = 0xffffffffu;
-  for (unsigned char byte : bytes) {
-    crc ^= byte;
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
-  }
-  return ~crc;
 }
 
 std::string le32(uint32_t v) {
@@ -221,6 +206,10 @@ TEST(IdxFile, MalformedFilesNameThePathAndTheProblem) {
   // A header claiming 8 EiB fails as truncated, without trying to allocate it.
   check("huge_claim", header({0xffffffffu, 0x7fffffffu}) + ten, {"truncated", "4294967295x2147483647 unsigned bytes"});
   check("overflow", header({0xffffffffu, 0xffffffffu, 0xffffffffu}) + ten, {"more than any file can hold"});
+  // Found by the fuzzer: an empty array whose other dimensions overflow (LibTorch refused the shape
+  // with its own exception, which escaped as a crash of the reader).
+  check("empty_overflow", header({0x15000000u, 0x80000000u, 0x20000u, 0}),
+        {"352321536x2147483648x131072x0 bytes of data, more than any file can hold"});
   check("trailing", header({10}) + ten + "xy", {"trailing bytes", "(18 bytes with the header) but the file holds 20"});
   check("trailing.gz", gzip_stored(header({10}) + ten + "xyz"), {"trailing bytes", "decompresses to 21 bytes"});
 
@@ -273,6 +262,26 @@ TEST(IdxFile, ImageFolderErrorsNameTheFiles) {
   EXPECT_THROW(read_idx_images(dir.root(), "t10k", std::nan("")), std::invalid_argument);
   EXPECT_THROW(read_idx_images(dir.root(), "t10k", 1e-300), std::invalid_argument);  // 0 in float32
   EXPECT_THROW(read_idx_images(dir.root(), "test"), std::invalid_argument);
+}
+
+TEST(IdxFile, ALabelsFileGivenAsImagesSaysSo) {
+  TemporaryDirectory dir;
+  // Both files hold labels: the images name has the labels' magic 0x00000801.
+  write_idx(dir.path("train-images-idx3-ubyte"), bytes_tensor({1, 2, 3}, {3}), false);
+  write_idx(dir.path("train-labels-idx1-ubyte"), bytes_tensor({1, 2, 3}, {3}), false);
+  EXPECT_EQ(error_of([&] { read_idx_images(dir.root(), "train"); }),
+            dir.path("train-images-idx3-ubyte") +
+                ": expected 3 dimensions (images x rows x columns), found 1 (3); this is a labels file (magic "
+                "0x00000801), not an images file");
+  // And the other way round.
+  write_idx(dir.path("t10k-images-idx3-ubyte"), bytes_tensor({1, 2, 3, 4}, {1, 2, 2}), false);
+  write_idx(dir.path("t10k-labels-idx1-ubyte"), bytes_tensor({1, 2, 3, 4}, {1, 2, 2}), false);
+  EXPECT_EQ(error_of([&] { read_idx_images(dir.root(), "t10k"); }),
+            dir.path("t10k-labels-idx1-ubyte") +
+                ": expected 1 dimension (labels), found 3 (1x2x2); this is an images file (magic 0x00000803), not a "
+                "labels file");
+  std::filesystem::create_directory(dir.path("folder"));
+  EXPECT_EQ(error_of([&] { read_idx(dir.path("folder")); }), dir.path("folder") + ": is a directory, not a file");
 }
 
 TEST(IdxFile, WriteRejectsWhatIdxCannotHold) {

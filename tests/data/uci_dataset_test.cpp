@@ -32,14 +32,7 @@ void write_folder(const TemporaryDirectory& dir, const std::vector<std::pair<std
   }
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::function<void()>& action) { return credence::testing::error_message_of(action); }
 
 }  // namespace
 
@@ -80,6 +73,18 @@ TEST(UciDataset, ErrorsNameTheFileAndWhatIsWrong) {
   check({{"index_test_0.txt", "2\n1\n"}}, "index_test_0.txt: row 1 is also in", true);
   check({{"index_test_0.txt", "<absent>"}}, "index_test_0.txt: cannot open file", true);
   check({{"n_splits.txt", "0\n"}}, "n_splits.txt: expected one positive integer");
+  check({{"n_splits.txt", "1e300\n"}}, "n_splits.txt: expected one positive integer (at most 1000000000)");
+  check({{"data.txt", "1 2 3\n4 1e39 6\n"}},
+        "data.txt:2:3: 1e39 is beyond the float32 range that the networks compute in (magnitude at most 3.4e38)");
+  check({{"data.txt", "1 2 3\n4 +-5 6\n"}}, "data.txt:2:3: expected a finite number, found '+-5'");
+}
+
+TEST(UciDataset, AFileIsNotAFolder) {
+  TemporaryDirectory dir;
+  write_text(dir.path("data.txt"), "1 2\n");
+  EXPECT_EQ(error_of([&] { data::read_uci_dataset(dir.path("data.txt")); }),
+            dir.path("data.txt") + ": not a directory (a UCI data set is a folder holding data.txt, index_features.txt, "
+                                   "index_target.txt, index_train_K.txt, ...)");
 }
 
 TEST(UciDataset, ReadsTheRealYachtFolderWithItsTwentySplits) {

@@ -69,6 +69,59 @@ TEST(Archive, RejectsDamagedFiles) {
   write_text(dir.path("text"), "mean,std\n1,2\n");
   EXPECT_NE(error_of(dir.path("text")).find("not a credence model file"), std::string::npos);
   EXPECT_NE(error_of(dir.path("absent")).find("cannot open model file"), std::string::npos);
+  EXPECT_EQ(error_of(dir.root()), dir.root() + ": is a directory, not a model file");
+}
+
+namespace {
+
+std::string little_endian(std::uint64_t value, int bytes) {
+  std::string out;
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>((value >> (8 * i)) & 0xff);
+  return out;
+}
+
+// A model file with these fields and a correct checksum, so that the reader gets past it.
+std::string crafted(const std::string& json, const std::string& blob, std::uint64_t json_length, std::uint64_t blob_length) {
+  std::string out = "CREDENCE" + little_endian(1, 4) + little_endian(json_length, 8) + json + little_endian(blob_length, 8) + blob;
+  return out + little_endian(credence::testing::crc32_of(out), 4);
+}
+
+std::string crafted(const std::string& json, const std::string& blob = "") {
+  return crafted(json, blob, json.size(), blob.size());
+}
+
+std::string error_of_bytes(const std::string& bytes) {
+  try {
+    io::parse_archive(bytes, "m");
+  } catch (const io::ArchiveError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(Archive, CraftedFieldsAreNamedWithoutAllocatingOrWrapping) {
+  const std::string table = R"({"kind":"t","tensors":[{"name":"w","dtype":"float32","shape":[2],"offset":0}]})";
+  EXPECT_EQ(io::parse_archive(crafted(table, std::string(8, '\0')), "m").get("w").numel(), 2);
+  // A length field of 2^64 - 1: implausible, not "truncated" with a wrapped-around size.
+  EXPECT_EQ(error_of_bytes(crafted("{}", "", ~std::uint64_t{0}, 0)),
+            "m: model file is corrupted (the metadata length 18446744073709551615 is implausible: the file holds 34 bytes)");
+  EXPECT_EQ(error_of_bytes(crafted("{}", "", 2, ~std::uint64_t{0})),
+            "m: model file is corrupted (the tensor data length 18446744073709551615 is implausible: the file holds 34 bytes)");
+  // A tensor of 2^62 elements is refused before anything is allocated.
+  EXPECT_EQ(error_of_bytes(crafted(R"({"tensors":[{"name":"w","dtype":"float32","shape":[4611686018427387904],"offset":0}]})")),
+            "m: model file is corrupted (tensor 'w' lies outside the data)");
+  EXPECT_EQ(error_of_bytes(crafted(R"({"tensors":[{"name":"w","dtype":"float32","shape":[65536,65536,65536,65536],"offset":0}]})")),
+            "m: model file is corrupted (tensor 'w' lies outside the data)");
+  EXPECT_EQ(error_of_bytes(crafted(R"({"tensors":[{"name":"w","dtype":"float32","shape":[-1],"offset":0}]})")),
+            "m: model file is corrupted (malformed tensor table: tensor 'w' has a negative dimension)");
+  EXPECT_EQ(error_of_bytes(crafted(R"({"tensors":[{"name":"w","dtype":"float32","shape":[1],"offset":18446744073709551615}]})", "abcd")),
+            "m: model file is corrupted (tensor 'w' lies outside the data)");
+  EXPECT_EQ(error_of_bytes(crafted("[1,2]")), "m: model file is corrupted (metadata is not a JSON object)");
+  EXPECT_EQ(error_of_bytes(crafted(R"({"tensors":{"a":1}})")), "m: model file is corrupted (malformed tensor table: not a list)");
+  EXPECT_EQ(error_of_bytes(crafted(R"({"tensors":[{"name":3}]})")),
+            "m: model file is corrupted (malformed tensor table: a field is missing or of the wrong type)");
 }
 
 TEST(RegressionModel, SaveLoadGivesIdenticalPredictionsForTheSameSeed) {

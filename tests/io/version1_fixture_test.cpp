@@ -22,7 +22,7 @@ const std::string kFixtures = std::string(CREDENCE_SOURCE_DIR) + "/tests/io/fixt
 
 // The stored predictions' columns by name, as float64.
 at::Tensor stored_column(const data::CsvTable& table, const std::string& name) {
-  return table.values.select(1, table.column_index(name));
+  return table.select_double({name}).squeeze(1);
 }
 
 }  // namespace
@@ -59,12 +59,12 @@ TEST(Version1Fixtures, RegressionNetworksPredictAsTheyDid) {
 }
 
 TEST(Version1Fixtures, ClassifiersPredictAsTheyDid) {
-  const auto rows = data::read_csv(kFixtures + "classes.csv", {"label"});
+  const auto rows = data::read_csv(kFixtures + "classes.csv");
   const auto inputs = rows.select({"a", "b"});
   for (const std::string name : {"classification_bbb", "classification_mcdropout_noisy", "classification_bbb_pruned"}) {
     SCOPED_TRACE(name);
     const auto model = io::load_classification_model(kFixtures + name + ".model");
-    const auto stored = data::read_csv(kFixtures + name + ".predictions.csv", {"class"});
+    const auto stored = data::read_csv(kFixtures + name + ".predictions.csv");
     auto u = workflow::predict_classes(model, inputs, 2000, 0);
     for (int64_t k = 0; k < model.classes(); ++k) {
       const auto p = u.probabilities.select(1, k).to(at::kDouble);

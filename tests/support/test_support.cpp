@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -50,6 +50,31 @@ int count_lines(const std::string& text) {
   return lines;
 }
 
+std::string error_message_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+uint32_t crc32_of(const std::string& bytes) {
+  uint32_t crc = 0xffffffffu;
+  for (unsigned char byte : bytes) {
+    crc ^= byte;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+std::vector<std::string> folder_listing(const std::string& folder) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 CommandResult run_command(const std::string& command_line) {
   TemporaryDirectory scratch;
   const std::string out_path = scratch.path("stdout");
@@ -65,6 +90,22 @@ CommandResult run_command(const std::string& command_line) {
 
 CommandResult run_cli(const std::string& args) {
   return run_command(std::string("'") + CREDENCE_CLI + "' " + args);
+}
+
+void expect_cli_failure(const std::string& args, const std::string& message, const std::string& absent) {
+  const auto result = run_cli(args);
+  EXPECT_NE(result.exit_code, 0) << args;
+  EXPECT_EQ(count_lines(result.err), 1) << result.err;
+  EXPECT_EQ(result.err.rfind("credence: error: ", 0), 0u) << result.err;
+  EXPECT_NE(result.err.find(message), std::string::npos) << "stderr: " << result.err << "expected: " << message;
+  if (!absent.empty()) EXPECT_FALSE(file_exists(absent)) << absent;
+}
+
+void expect_cli_error(const std::string& args, const std::string& message, int exit_code, const std::string& absent) {
+  const auto result = run_cli(args);
+  EXPECT_EQ(result.exit_code, exit_code) << args << "\n" << result.err;
+  EXPECT_EQ(result.err, "credence: error: " + message + "\n") << args;
+  if (!absent.empty()) EXPECT_FALSE(file_exists(absent)) << absent;
 }
 
 void expect_moments(const at::Tensor& draws, const at::Tensor& exact_mean, const at::Tensor& exact_variance) {

@@ -221,7 +221,7 @@ TEST_F(ClassificationCli, BadInputsGiveOneLineAndNoOutput) {
   // Labels outside the classes the model knows.
   run_command("mkdir -p " + dir.path("five"));
   write_image_set(dir.path("five"), "t10k", 50, 5, 12, 12, 5);
-  expect_error("evaluate" + model + " --data idx:" + dir.path("five"), "the model knows 3 classes");
+  expect_error("evaluate" + model + " --data idx:" + dir.path("five"), "label '4' is not one of the classes the model knows (0, 1, 2)");
   // Images and labels of different counts.
   run_command("mkdir -p " + dir.path("mismatch") + " && cp " + dir.path("digits") + "/t10k-images-idx3-ubyte.gz " +
               dir.path("mismatch") + "/ && cp " + dir.path("small") + "/t10k-labels-idx1-ubyte.gz " + dir.path("mismatch") + "/");

@@ -89,8 +89,8 @@ TEST_F(Reliability, QuotedClassLabelsLoseTheirQuotesAndDashIsStandardOutput) {
   EXPECT_EQ(count_lines(r.out), 41);
   EXPECT_TRUE(r.out.find("\nsetosa,") != std::string::npos || r.out.find("\n\"vir, ginica\",") != std::string::npos);
   // A standard output that cannot take the predictions is an error, not a silent loss.
-  r = run_command("('" CREDENCE_CLI "' predict --model " + dir.path("c") + " --data " + dir.path("iris.csv") +
-                  " --out - > /dev/full) 2>&1; echo $?");
+  r = run_command("{ ('" CREDENCE_CLI "' predict --model " + dir.path("c") + " --data " + dir.path("iris.csv") +
+                  " --out - > /dev/full) 2>&1; echo $?; }");
   EXPECT_EQ(r.out, "credence: error: standard output: write failed (No space left on device)\n1\n");
   expect_folder({"c", "good.csv", "iris.csv"});
 }

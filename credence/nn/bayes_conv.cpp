@@ -39,22 +39,19 @@ std::shared_ptr<Layer> BayesConvImpl<D>::from_spec(SpecFields& fields, const Sha
                 ", got " + to_string(input));
   }
   const auto geometry = ConvolutionGeometry::from_spec(fields, D);
-  const MeanFieldOptions defaults;
   torch::ExpandingArray<D> kernel(geometry.kernel_size), stride(geometry.stride), padding(geometry.padding),
       dilation(geometry.dilation);
-  auto options = BayesConvOptions<D>(input[0], fields.positive_integer("out_channels"), kernel)
-                     .stride(stride)
-                     .padding(padding)
-                     .dilation(dilation)
-                     .bias(fields.boolean_or("bias", true))
-                     .prior(fields.prior_or("prior", defaults.prior()))
-                     .initial_sigma(fields.number_or("initial_sigma", defaults.initial_sigma()));
-  try {
-    options.estimator(estimator_from_string(fields.string_or("estimator", to_string(defaults.estimator()))));
-  } catch (const std::invalid_argument& e) {
-    fields.fail(e.what());
-  }
-  if (!(options.initial_sigma() > 0.0)) fields.fail("field 'initial_sigma' must be positive");
+  const auto out_channels = fields.positive_integer("out_channels");
+  const bool bias = fields.boolean_or("bias", true);
+  const auto mean_field = read_mean_field_fields(fields);
+  const auto options = BayesConvOptions<D>(input[0], out_channels, kernel)
+                           .stride(stride)
+                           .padding(padding)
+                           .dilation(dilation)
+                           .bias(bias)
+                           .prior(mean_field.prior())
+                           .estimator(mean_field.estimator())
+                           .initial_sigma(mean_field.initial_sigma());
   return std::make_shared<BayesConvImpl<D>>(options);
 }
 
@@ -63,9 +60,7 @@ nlohmann::json BayesConvImpl<D>::spec() const {
   nlohmann::json j = {{"type", type()}, {"out_channels", options.out_channels()}};
   geometry_.add_to_spec(j);
   j["bias"] = options.bias();
-  j["prior"] = prior_to_json(options.prior());
-  j["estimator"] = to_string(options.estimator());
-  j["initial_sigma"] = options.initial_sigma();
+  write_mean_field_fields(j, mean_field_options());
   return j;
 }
 

@@ -46,27 +46,21 @@ void BayesLinearImpl::reset() {
 
 std::shared_ptr<Layer> BayesLinearImpl::from_spec(SpecFields& fields, const Shape& input) {
   if (input.size() != 1) fields.fail("expects a flat input [features], got " + to_string(input) + " (put a flatten layer before it)");
-  const MeanFieldOptions defaults;
-  auto options = BayesLinearOptions(input[0], fields.positive_integer("out_features"))
-                     .bias(fields.boolean_or("bias", true))
-                     .prior(fields.prior_or("prior", defaults.prior()))
-                     .initial_sigma(fields.number_or("initial_sigma", defaults.initial_sigma()));
-  try {
-    options.estimator(estimator_from_string(fields.string_or("estimator", to_string(defaults.estimator()))));
-  } catch (const std::invalid_argument& e) {
-    fields.fail(e.what());
-  }
-  if (!(options.initial_sigma() > 0.0)) fields.fail("field 'initial_sigma' must be positive");
+  const auto out_features = fields.positive_integer("out_features");
+  const bool bias = fields.boolean_or("bias", true);
+  const auto mean_field = read_mean_field_fields(fields);
+  const auto options = BayesLinearOptions(input[0], out_features)
+                           .bias(bias)
+                           .prior(mean_field.prior())
+                           .estimator(mean_field.estimator())
+                           .initial_sigma(mean_field.initial_sigma());
   return std::make_shared<BayesLinearImpl>(options);
 }
 
 nlohmann::json BayesLinearImpl::spec() const {
-  return {{"type", type()},
-          {"out_features", options.out_features()},
-          {"bias", options.bias()},
-          {"prior", prior_to_json(options.prior())},
-          {"estimator", to_string(options.estimator())},
-          {"initial_sigma", options.initial_sigma()}};
+  nlohmann::json j = {{"type", type()}, {"out_features", options.out_features()}, {"bias", options.bias()}};
+  write_mean_field_fields(j, mean_field_options());
+  return j;
 }
 
 Shape BayesLinearImpl::output_shape(const Shape& input) const {

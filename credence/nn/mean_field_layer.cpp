@@ -4,6 +4,7 @@
 #include "credence/core/gaussian.h"
 #include "credence/core/kl_divergence.h"
 #include "credence/core/normal_noise.h"
+#include "credence/nn/spec_fields.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -11,6 +12,26 @@
 #include <stdexcept>
 
 namespace credence::nn {
+
+MeanFieldOptions read_mean_field_fields(SpecFields& fields) {
+  const MeanFieldOptions defaults;
+  auto options = MeanFieldOptions()
+                     .prior(fields.prior_or("prior", defaults.prior()))
+                     .initial_sigma(fields.number_or("initial_sigma", defaults.initial_sigma()));
+  try {
+    options.estimator(estimator_from_string(fields.string_or("estimator", to_string(defaults.estimator()))));
+  } catch (const std::invalid_argument& e) {
+    fields.fail(e.what());
+  }
+  if (!(options.initial_sigma() > 0.0)) fields.fail("field 'initial_sigma' must be positive");
+  return options;
+}
+
+void write_mean_field_fields(nlohmann::json& spec, const MeanFieldOptions& options) {
+  spec["prior"] = prior_to_json(options.prior());
+  spec["estimator"] = to_string(options.estimator());
+  spec["initial_sigma"] = options.initial_sigma();
+}
 
 Estimator estimator_from_string(const std::string& name) {
   if (name == "local" || name == "local_reparameterization") return Estimator::local_reparameterization;

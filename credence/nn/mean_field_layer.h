@@ -38,6 +38,12 @@ struct MeanFieldOptions {
   TORCH_ARG(double, initial_sigma) = 1e-2;
 };
 
+class SpecFields;
+// A Bayesian layer's spec fields "prior", "estimator" and "initial_sigma" (each optional, with the
+// defaults above; a bad value fails naming the layer), and the same written back into a spec.
+MeanFieldOptions read_mean_field_fields(SpecFields& fields);
+void write_mean_field_fields(nlohmann::json& spec, const MeanFieldOptions& options);
+
 // One posterior parameter: the means and rhos of a weight tensor or of a bias.
 struct PosteriorParameter {
   at::Tensor mu, rho;

@@ -21,8 +21,7 @@ void ConvImpl<D>::reset() {
     throw std::invalid_argument(type() + ": in_channels and out_channels must be positive");
   }
   geometry_ = geometry_of(options);
-  std::vector<int64_t> weight_shape{options.out_channels(), options.in_channels()};
-  weight_shape.insert(weight_shape.end(), geometry_.kernel_size.begin(), geometry_.kernel_size.end());
+  const auto weight_shape = geometry_.kernel_shape(options.out_channels(), options.in_channels());
   weight = this->register_parameter("weight", at::empty(weight_shape));
   bias = options.bias() ? this->register_parameter("bias", at::empty({options.out_channels()})) : at::Tensor();
   reset_parameters();

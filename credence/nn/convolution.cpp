@@ -52,6 +52,12 @@ Shape ConvolutionGeometry::output_shape(const Shape& input, int64_t in_channels,
   return out;
 }
 
+std::vector<int64_t> ConvolutionGeometry::kernel_shape(int64_t out_channels, int64_t in_channels) const {
+  std::vector<int64_t> shape{out_channels, in_channels};
+  shape.insert(shape.end(), kernel_size.begin(), kernel_size.end());
+  return shape;
+}
+
 at::Tensor ConvolutionGeometry::convolve(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                                          int64_t groups) const {
   if (dims() == 1) return at::conv1d(x, weight, bias, stride, padding, dilation, groups);

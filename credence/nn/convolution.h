@@ -19,6 +19,8 @@ struct ConvolutionGeometry {
   std::vector<int64_t> kernel_size, stride, padding, dilation;  // one entry per spatial dimension
 
   size_t dims() const { return kernel_size.size(); }
+  // The kernel tensor's shape [out, in, kernel...].
+  std::vector<int64_t> kernel_shape(int64_t out_channels, int64_t in_channels) const;
   // Reads kernel_size (required), stride, padding and dilation (defaults 1, 0, 1) for D dimensions.
   static ConvolutionGeometry from_spec(SpecFields& fields, size_t dims);
   // Adds the four fields to a layer's spec.

@@ -25,7 +25,9 @@ demo: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target credence_cli
 	@$(BUILD_DIR)/credence demo --out-dir demo-output
 
-test: build
+# The tests need the library, the command and the test programs; the benchmarks are built by `make bench`.
+test: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target test_programs
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # Containers filled by uninstrumented LibTorch code would look overflowed to ASan; leaks are checked;

@@ -4,10 +4,21 @@
 #include "cli_support.h"
 
 #include "credence/nn/network_presets.h"
+#include "credence/workflow/posterior_method.h"
 
 namespace credence::cli {
 
 std::vector<int64_t> parse_hidden(const std::string& text) { return parse_layer_sizes("--hidden", text); }
+
+namespace {
+
+std::string posterior_list() {
+  std::string list;
+  for (const auto& name : workflow::posterior_method_names()) list += (list.empty() ? "" : " | ") + name;
+  return list;
+}
+
+}  // namespace
 
 void add_network_options(CLI::App* c, NetworkArguments& a, bool ensembles) {
   std::string presets;
@@ -17,7 +28,8 @@ void add_network_options(CLI::App* c, NetworkArguments& a, bool ensembles) {
   c->add_option("--hidden", a.hidden, "Hidden layer sizes of --network mlp, comma-separated")->capture_default_str();
   c->add_option("--activation", a.activation, "relu | tanh | gelu (the presets' activation)")->capture_default_str();
   c->add_option("--method", a.method,
-                std::string("bbb | mcdropout | deterministic") + (ensembles ? " | ensemble (of deterministic networks)" : ""))
+                std::string("bbb | mcdropout | deterministic") +
+                    (ensembles ? " | ensemble (of deterministic networks) | " + posterior_list() : std::string()))
       ->capture_default_str();
   if (ensembles) {
     c->add_option("--members", a.members, "Networks trained from seeds seed, seed + 1, ... (--method ensemble: default 5)")
@@ -58,7 +70,7 @@ nn::NetworkOptions network_options(const NetworkArguments& a) {
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument("--prior: " + std::string(e.what()));
   }
-  const std::string method = a.method == "ensemble" ? "deterministic" : a.method;
+  const std::string method = a.method == "ensemble" || workflow::is_posterior_method(a.method) ? "deterministic" : a.method;
   auto method_options = nn::MethodOptions()
                             .method(parse_choice("--method", method, nn::method_from_string))
                             .prior(prior)
@@ -72,6 +84,10 @@ nn::NetworkOptions network_options(const NetworkArguments& a) {
       .hidden(parse_hidden(a.hidden))
       .activation(parse_choice("--activation", a.activation, nn::activation_kind_from_string))
       .method(method_options);
+}
+
+std::string posterior_method(const NetworkArguments& a) {
+  return workflow::is_posterior_method(a.method) ? a.method : std::string();
 }
 
 int64_t member_count(const NetworkArguments& a) {

@@ -27,6 +27,8 @@ void add_network_options(CLI::App* command, NetworkArguments& arguments, bool en
 // The network options the arguments give. `--method ensemble` is `deterministic` here;
 // member_count() gives the ensemble's size.
 nn::NetworkOptions network_options(const NetworkArguments& arguments);
+// The posterior method (laplace, swag, hmc, ...) that --method names, or "" for the network's own.
+std::string posterior_method(const NetworkArguments& arguments);
 // --members, or 5 for --method ensemble when --members is not given.
 int64_t member_count(const NetworkArguments& arguments);
 

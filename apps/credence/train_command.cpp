@@ -99,6 +99,7 @@ void run_train_regression(const TrainArguments& a) {
   workflow::RegressionFitOptions options;
   options.network(network_options(a.network));
   options.members(member_count(a.network));
+  options.posterior(posterior_method(a.network));
   options.initial_network(initial_network(a.network.init_from, io::kRegressionNetworkKind));
   options.moped_delta(a.network.moped_delta);
   options.noise(parse_choice("--likelihood", a.likelihood.empty() ? "homoscedastic" : a.likelihood,
@@ -146,6 +147,7 @@ void run_train_classification(const TrainArguments& a) {
                                   inference::class_likelihood_from_string));
   options.noise_samples(a.logit_samples);
   options.members(members);
+  options.posterior(posterior_method(a.network));
   options.temperature_scaling(a.temperature_scaling);
   options.validation_fraction(a.validation_fraction);
   options.validation_samples(a.samples);

@@ -21,6 +21,7 @@ nn::Shape InputLayout::shape() const {
 }
 
 std::string ClassificationModel::method() const {
+  if (!posterior.empty()) return posterior;
   if (members.size() > 1) return "ensemble";
   return members.empty() ? "none" : members.front()->method();
 }
@@ -85,6 +86,10 @@ ClassificationModel classification_model_from_archive(const Archive& archive) {
   if (model.class_names.size() < 2) throw corrupted("fewer than two classes");
   if (!(model.head.temperature > 0.0)) throw corrupted("the temperature is not positive");
   model.members = read_members(archive, metadata, [](int64_t m) { return "member" + std::to_string(m) + "."; });
+  // A posterior whose members are samples (hmc, svgd, ...) keeps its name; others derive it.
+  const auto stored = metadata.find("method");
+  const auto stored_method = stored != metadata.end() && stored->is_string() ? stored->get<std::string>() : std::string();
+  if (!stored_method.empty() && stored_method != model.method()) model.posterior = stored_method;
   const auto& net = model.members.front();
   if (nn::element_count(net->input_shape()) != model.input.width()) {
     throw corrupted("the input layout does not match the network's input size");

@@ -42,7 +42,12 @@ struct ClassificationModel {
   std::string training_json = "{}";  // the training settings, kept verbatim
 
   int64_t classes() const { return static_cast<int64_t>(class_names.size()); }
-  // "ensemble" for more than one member, else the member method.
+  // The posterior approximation's name when the members are not independently trained networks
+  // (for example "hmc" when they are posterior samples); empty: derived from the members. Stored as
+  // the metadata's "method".
+  std::string posterior;
+
+  // `posterior` when set, else "ensemble" for more than one member, else the member method.
   std::string method() const;
 };
 

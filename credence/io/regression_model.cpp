@@ -10,6 +10,7 @@ namespace credence::io {
 using nlohmann::json;
 
 std::string RegressionModel::method() const {
+  if (!posterior.empty()) return posterior;
   if (members.size() > 1) return "ensemble";
   return members.empty() ? "none" : members.front()->method();
 }
@@ -70,6 +71,10 @@ RegressionModel regression_model_from_archive(const Archive& archive) {
     throw ArchiveError(archive.path + ": model file is corrupted (" + std::string(e.what()) + ")");
   }
   model.members = read_members(archive, metadata, [](int64_t) { return std::string("net."); });
+  // A posterior whose members are samples (hmc, svgd, ...) keeps its name; others derive it.
+  const auto stored = metadata.find("method");
+  const auto stored_method = stored != metadata.end() && stored->is_string() ? stored->get<std::string>() : std::string();
+  if (!stored_method.empty() && stored_method != model.method()) model.posterior = stored_method;
   const auto& input = model.members.front()->input_shape();
   if (input.size() != 1 || input[0] != static_cast<int64_t>(model.feature_names.size())) {
     throw ArchiveError(archive.path + ": model file is corrupted (feature names do not match the input size)");

@@ -26,7 +26,12 @@ struct RegressionModel {
   // The training settings, as a JSON object (kept verbatim in the model file).
   std::string training_json = "{}";
 
-  // "ensemble" for more than one member, else the member's method.
+  // The posterior approximation's name when the members are not independently trained networks
+  // (for example "hmc" when they are posterior samples); empty: derived from the members. Stored as
+  // the metadata's "method".
+  std::string posterior;
+
+  // `posterior` when set, else "ensemble" for more than one member, else the member's method.
   std::string method() const;
 };
 

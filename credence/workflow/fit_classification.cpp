@@ -8,6 +8,7 @@
 #include "credence/predict/class_probability_samples.h"
 #include "credence/predict/temperature_scaling.h"
 #include "credence/workflow/network_start.h"
+#include "credence/workflow/posterior_method.h"
 #include "credence/workflow/training_settings.h"
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,11 @@ void check(const at::Tensor& inputs, const at::Tensor& labels, const io::InputLa
     throw std::invalid_argument("fit_classification: a label is outside 0.." + std::to_string(class_names.size() - 1));
   }
   if (options.members() < 1) throw std::invalid_argument("--members: expected at least one member");
+  check_posterior_method(options.posterior());
+  // Each posterior method dispatches here to its own fit (workflow/fit_<method>.h).
+  if (!options.posterior().empty()) {
+    throw std::invalid_argument("--method " + options.posterior() + ": not available in this build");
+  }
   if (options.input_scale() < 0.0 || !std::isfinite(options.input_scale())) {
     throw std::invalid_argument("--input-scale: expected a positive constant");
   }

@@ -35,6 +35,9 @@ struct ClassificationFitOptions {
   // MOPED: start a bbb network from this trained deterministic one of the same spec (see fit_regression.h).
   TORCH_ARG(nn::Network, initial_network) = nullptr;
   TORCH_ARG(double, moped_delta) = 0.1;
+  // A posterior method of workflow/posterior_method.h fitted on a deterministic network of the spec
+  // (empty: the network's own method). Each method's settings sit beside it.
+  TORCH_ARG(std::string, posterior) = "";
 };
 
 struct ClassificationFit {

@@ -7,6 +7,7 @@
 #include "credence/metrics/regression_metrics.h"
 #include "credence/predict/predictive_samples.h"
 #include "credence/workflow/network_start.h"
+#include "credence/workflow/posterior_method.h"
 #include "credence/workflow/training_settings.h"
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,11 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
     throw std::invalid_argument("fit_regression: one feature name per input column expected");
   }
   if (options.members() < 1) throw std::invalid_argument("--members: expected at least one member");
+  check_posterior_method(options.posterior());
+  // Each posterior method dispatches here to its own fit (workflow/fit_<method>.h).
+  if (!options.posterior().empty()) {
+    throw std::invalid_argument("--method " + options.posterior() + ": not available in this build");
+  }
   const auto device = inputs.device();
   auto split_generator = core::make_generator(options.seed(), device);
   auto [train_index, validation_index] =

@@ -32,6 +32,9 @@ struct RegressionFitOptions {
   // same spec, posterior means at its weights and sigma = moped_delta |w| (nullptr: random weights).
   TORCH_ARG(nn::Network, initial_network) = nullptr;
   TORCH_ARG(double, moped_delta) = 0.1;
+  // A posterior method of workflow/posterior_method.h fitted on a deterministic network of the spec
+  // (empty: the network's own method). Each method's settings sit beside it.
+  TORCH_ARG(std::string, posterior) = "";
 };
 
 struct RegressionFit {

@@ -7,6 +7,8 @@
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -292,5 +294,11 @@ void check_output_directory(const std::string& option, const std::string& path) 
   require(!std::filesystem::exists(status) || std::filesystem::is_directory(status), option,
           path + " exists and is not a directory");
 }
+
+}  // namespace credence::cli
+
+namespace credence::cli {
+
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 }  // namespace credence::cli

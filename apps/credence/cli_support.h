@@ -23,6 +23,9 @@ inline constexpr int kThreadsPerCore = 4;
 void add_threads_option(CLI::App* command, int& threads);
 void apply_threads(int threads);
 
+// Whether standard error is a terminal: progress is then a bar redrawn in place, else plain lines.
+bool stderr_is_terminal();
+
 // Rules for the options that several sub-commands share by name, added to every sub-command of
 // `app` that has them: --seed is a whole number in [0, 2^64 - 1] (no wrap-around of -1); --epochs
 // and --retrain-epochs are at most kMaxEpochs (each entry of a list).

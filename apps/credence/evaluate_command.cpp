@@ -32,14 +32,25 @@ struct EvaluateArguments {
   bool json = false;
 };
 
+// One "key value" row per number; a nested object (the OOD scores per uncertainty measure, the
+// scores before temperature scaling) gives its rows with the keys joined by dots.
+void print_rows(const nlohmann::json& object, const std::string& prefix) {
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_object()) {
+      print_rows(value, prefix + key + ".");
+    } else {
+      std::cout << std::left << std::setw(32) << prefix + key << " " << (value.is_string() ? value.get<std::string>() : value.dump())
+                << "\n";
+    }
+  }
+}
+
 void print_report(const nlohmann::json& report, bool as_json) {
   if (as_json) {
     std::cout << report.dump() << "\n";
     return;
   }
-  for (const auto& [key, value] : report.items()) {
-    std::cout << std::left << std::setw(12) << key << " " << value.dump() << "\n";
-  }
+  print_rows(report, "");
 }
 
 void print_reliability_table(const nlohmann::json& bins) {

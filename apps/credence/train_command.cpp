@@ -34,7 +34,7 @@ struct TrainArguments {
   double lr = 1e-3, weight_decay = 0.0, tau = 1.0;
   double validation_fraction = 0.0;
   int threads = 0;
-  bool quiet = false, autograd = false;
+  bool quiet = false, autograd = false, bootstrap = false;
 };
 
 void check_common(const TrainArguments& a) {
@@ -47,6 +47,8 @@ void check_common(const TrainArguments& a) {
   require(a.validation_fraction >= 0.0 && a.validation_fraction < 1.0, "--validation-fraction", "expected a value in [0, 1)");
   require(a.patience >= 0, "--patience", "expected a non-negative number of epochs");
   require(a.patience == 0 || a.validation_fraction > 0.0, "--patience", "early stopping needs --validation-fraction > 0");
+  require(!a.bootstrap || member_count(a.network) > 1, "--bootstrap",
+          "bagging needs an ensemble (--method ensemble, or --members above 1)");
 }
 
 // The one deterministic network of a model file that --init-from names, for a `kind` model.
@@ -75,7 +77,8 @@ inference::TrainOptions training_options(const TrainArguments& a) {
       .kl_weighting(parse_choice("--kl-weighting", a.kl_weighting, inference::kl_weighting_from_string))
       .patience(a.patience)
       .restore_best(a.keep == "best")
-      .progress(a.quiet ? nullptr : &std::cerr);
+      .progress(a.quiet ? nullptr : &std::cerr)
+      .progress_as_lines(!stderr_is_terminal());
 }
 
 // A network spec that does not fit the data or the task names --network in its message.
@@ -99,6 +102,7 @@ void run_train_regression(const TrainArguments& a) {
   workflow::RegressionFitOptions options;
   options.network(network_options(a.network));
   options.members(member_count(a.network));
+  options.bootstrap(a.bootstrap);
   options.posterior(posterior_method(a.network));
   options.initial_network(initial_network(a.network.init_from, io::kRegressionNetworkKind));
   options.moped_delta(a.network.moped_delta);
@@ -147,6 +151,7 @@ void run_train_classification(const TrainArguments& a) {
                                   inference::class_likelihood_from_string));
   options.noise_samples(a.logit_samples);
   options.members(members);
+  options.bootstrap(a.bootstrap);
   options.posterior(posterior_method(a.network));
   options.temperature_scaling(a.temperature_scaling);
   options.validation_fraction(a.validation_fraction);
@@ -206,6 +211,8 @@ void add_train_command(CLI::App& app) {
   c->add_option("--features", args->features, "Feature columns, comma-separated (default: all but the target)");
   c->add_option("--out", args->out, "Where to write the model file")->required();
   add_network_options(c, args->network, /*ensembles=*/true);
+  c->add_flag("--bootstrap", args->bootstrap,
+              "Ensembles: each member trains on a bootstrap resample of the training rows (bagging)");
   c->add_option("--epochs", args->epochs, "Training epochs")->capture_default_str();
   c->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
   c->add_option("--lr", args->lr, "Adam learning rate")->capture_default_str();

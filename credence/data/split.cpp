@@ -17,4 +17,9 @@ std::pair<at::Tensor, at::Tensor> train_validation_split(int64_t n, double fract
   return {order.slice(0, held_out, n), order.slice(0, 0, held_out)};
 }
 
+at::Tensor bootstrap_sample(int64_t n, at::Generator& generator) {
+  if (n < 1) throw std::invalid_argument("bootstrap_sample: no rows to resample");
+  return at::randint(0, n, {n}, generator, at::kLong);
+}
+
 }  // namespace credence::data

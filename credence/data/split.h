@@ -1,4 +1,4 @@
-// Random train/validation splits of row indices.
+// Random train/validation splits of row indices, and bootstrap resamples.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -10,5 +10,8 @@ namespace credence::data {
 // Shuffles 0..n-1 with `generator` and holds out round(fraction * n) rows for validation.
 // Returns (train indices, validation indices); fraction 0 gives an empty validation set.
 std::pair<at::Tensor, at::Tensor> train_validation_split(int64_t n, double fraction, at::Generator& generator);
+
+// n row indices drawn from 0..n-1 with replacement (bagging; Breiman 1996).
+at::Tensor bootstrap_sample(int64_t n, at::Generator& generator);
 
 }  // namespace credence::data

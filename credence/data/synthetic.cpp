@@ -1,5 +1,7 @@
-// Generated regression data with a gap and input-dependent noise.
+// Generated regression data with a gap (1-D) or a hole (2-D) and input-dependent noise.
 #include "credence/data/synthetic.h"
+
+#include <vector>
 
 namespace credence::data {
 
@@ -16,6 +18,31 @@ GapRegression make_gap_regression(int64_t n, at::Generator& generator) {
   auto noise = at::randn({n}, generator);
   auto flat = x.squeeze(1);
   auto y = gap_regression_mean(flat) + gap_regression_noise_std(flat) * noise;
+  return {x, y};
+}
+
+at::Tensor hole_regression_mean(const at::Tensor& x) {
+  auto x1 = x.select(1, 0), x2 = x.select(1, 1);
+  return at::sin(x1) + 0.5 * at::cos(1.5 * x2) + 0.05 * x1 * x2;
+}
+
+// 0.1 at x1 = -3 to 0.4 at x1 = 3, flat beyond.
+at::Tensor hole_regression_noise_std(const at::Tensor& x) { return 0.1 + 0.05 * (at::clamp(x.select(1, 0), -3.0, 3.0) + 3.0); }
+
+GapRegression make_hole_regression(int64_t n, at::Generator& generator) {
+  // Rejection from the square: the disc of radius 1.5 covers pi 1.5^2 / 36 = 20% of it, so a draw of
+  // 2n points keeps about 1.6n; draw again in the rare case that too few are kept.
+  std::vector<at::Tensor> kept;
+  int64_t count = 0;
+  while (count < n) {
+    auto candidates = -3.0 + 6.0 * at::rand({2 * n, 2}, generator);
+    auto outside_hole = candidates.square().sum(1) >= 1.5 * 1.5;
+    auto accepted = candidates.index_select(0, outside_hole.nonzero().squeeze(1));
+    count += accepted.size(0);
+    kept.push_back(accepted);
+  }
+  auto x = at::cat(kept, 0).slice(0, 0, n).contiguous();
+  auto y = hole_regression_mean(x) + hole_regression_noise_std(x) * at::randn({n}, generator);
   return {x, y};
 }
 

@@ -15,4 +15,10 @@ GapRegression make_gap_regression(int64_t n, at::Generator& generator);
 at::Tensor gap_regression_mean(const at::Tensor& x);
 at::Tensor gap_regression_noise_std(const at::Tensor& x);
 
+// Two-dimensional regression with a hole: x uniform on the square [-3, 3]^2 outside the disc of
+// radius 1.5 around the origin, y = f(x) + noise whose standard deviation grows with x1.
+GapRegression make_hole_regression(int64_t n, at::Generator& generator);
+at::Tensor hole_regression_mean(const at::Tensor& x);       // x [N, 2] -> [N]
+at::Tensor hole_regression_noise_std(const at::Tensor& x);  // x [N, 2] -> [N]
+
 }  // namespace credence::data

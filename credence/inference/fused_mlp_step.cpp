@@ -438,11 +438,18 @@ double FusedMlpStep::loss_and_output_gradient(const at::Tensor& y, at::Tensor& g
   const float* t = data(targets);
   const double shared_log_variance = heteroscedastic ? 0.0 : likelihood_->log_noise_variance.item<double>();
   double grad_shared = 0.0;
+  const bool bounded = heteroscedastic && likelihood_->bounded();
   // In float32, as the autograd step computes it: a term that overflows there must read as
   // infinite to the divergence check, not be rescued by double precision here and then poison
   // the float gradients.
   for (int64_t i = 0; i < rows; ++i) {
-    const float log_variance = heteroscedastic ? z[i * width + 1] : static_cast<float>(shared_log_variance);
+    float log_variance = heteroscedastic ? z[i * width + 1] : static_cast<float>(shared_log_variance);
+    double log_variance_derivative = 1.0;
+    if (bounded) {
+      const auto [s, derivative] = likelihood_->log_variance_and_derivative(log_variance);
+      log_variance = static_cast<float>(s);
+      log_variance_derivative = derivative;
+    }
     const float residual = t[i] - z[i * width];
     const float precision = std::exp(-log_variance);
     const float scaled_square = 0.5f * precision * residual * residual;
@@ -450,7 +457,7 @@ double FusedMlpStep::loss_and_output_gradient(const at::Tensor& y, at::Tensor& g
     g[i * width] = static_cast<float>(-precision * residual * inverse_rows);
     const double grad_log_variance = (0.5 - scaled_square) * inverse_rows;
     if (heteroscedastic) {
-      g[i * width + 1] = static_cast<float>(grad_log_variance);
+      g[i * width + 1] = static_cast<float>(grad_log_variance * log_variance_derivative);
     } else {
       grad_shared += grad_log_variance;
     }

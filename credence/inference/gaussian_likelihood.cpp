@@ -32,12 +32,47 @@ void GaussianLikelihoodImpl::reset() {
   if (!(options.noise_variance() > 0.0) || !std::isfinite(options.noise_variance())) {
     throw std::invalid_argument("GaussianLikelihood: noise variance must be positive and finite");
   }
+  if (!(options.min_log_variance() < options.max_log_variance())) {
+    throw std::invalid_argument("GaussianLikelihood: the log-variance bounds must satisfy min < max");
+  }
   auto value = at::full({}, std::log(options.noise_variance()));
   if (options.noise() == NoiseModel::homoscedastic) {
     log_noise_variance = register_parameter("log_noise_variance", value);
   } else {
     log_noise_variance = register_buffer("log_noise_variance", value);
   }
+}
+
+bool GaussianLikelihoodImpl::bounded() const {
+  return std::isfinite(options.min_log_variance()) || std::isfinite(options.max_log_variance());
+}
+
+namespace {
+
+// log(1 + e^x) without overflow, and its derivative.
+double softplus(double x) { return x > 0.0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+}  // namespace
+
+at::Tensor GaussianLikelihoodImpl::log_variance(const at::Tensor& raw) const {
+  auto s = raw;
+  if (std::isfinite(options.max_log_variance())) s = options.max_log_variance() - at::softplus(options.max_log_variance() - s);
+  if (std::isfinite(options.min_log_variance())) s = options.min_log_variance() + at::softplus(s - options.min_log_variance());
+  return s;
+}
+
+std::pair<double, double> GaussianLikelihoodImpl::log_variance_and_derivative(double raw) const {
+  double s = raw, derivative = 1.0;
+  if (std::isfinite(options.max_log_variance())) {
+    derivative *= logistic(options.max_log_variance() - s);
+    s = options.max_log_variance() - softplus(options.max_log_variance() - s);
+  }
+  if (std::isfinite(options.min_log_variance())) {
+    derivative *= logistic(s - options.min_log_variance());
+    s = options.min_log_variance() + softplus(s - options.min_log_variance());
+  }
+  return {s, derivative};
 }
 
 int64_t GaussianLikelihoodImpl::output_width() const { return options.noise() == NoiseModel::heteroscedastic ? 2 : 1; }
@@ -47,15 +82,15 @@ std::pair<at::Tensor, at::Tensor> GaussianLikelihoodImpl::mean_and_variance(cons
     throw std::invalid_argument("GaussianLikelihood: expected " + std::to_string(output_width()) + " outputs per row");
   }
   auto mean = outputs.select(-1, 0);
-  if (options.noise() == NoiseModel::heteroscedastic) return {mean, at::exp(outputs.select(-1, 1))};
+  if (options.noise() == NoiseModel::heteroscedastic) return {mean, at::exp(log_variance(outputs.select(-1, 1)))};
   return {mean, at::exp(log_noise_variance).expand_as(mean)};
 }
 
 at::Tensor GaussianLikelihoodImpl::negative_log_likelihood(const at::Tensor& outputs, const at::Tensor& y) const {
   auto mean = outputs.select(-1, 0);
-  auto log_variance = options.noise() == NoiseModel::heteroscedastic ? outputs.select(-1, 1) : log_noise_variance;
+  auto s = options.noise() == NoiseModel::heteroscedastic ? log_variance(outputs.select(-1, 1)) : log_noise_variance;
   auto residual = y - mean;
-  return 0.5 * at::exp(-log_variance) * residual * residual + 0.5 * log_variance + kHalfLogTwoPi;
+  return 0.5 * at::exp(-s) * residual * residual + 0.5 * s + kHalfLogTwoPi;
 }
 
 }  // namespace credence::inference

@@ -6,6 +6,7 @@
 #include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
 
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -23,7 +24,18 @@ struct GaussianLikelihoodOptions {
   TORCH_ARG(NoiseModel, noise) = NoiseModel::homoscedastic;
   // Noise variance (fixed) or its starting value (homoscedastic), in the units of the targets it sees.
   TORCH_ARG(double, noise_variance) = 1.0;
+  // Heteroscedastic noise: the log-variance s is the network's raw output r squashed smoothly into
+  // (min, max): s = min + softplus(u - min), u = max - softplus(max - r) (close to r well inside).
+  // Without bounds (the infinite defaults, and models written before they existed) s = r: a head
+  // left free extrapolates its variance without limit outside the data.
+  TORCH_ARG(double, min_log_variance) = -std::numeric_limits<double>::infinity();
+  TORCH_ARG(double, max_log_variance) = std::numeric_limits<double>::infinity();
 };
+
+// The bounds fit_regression gives a heteroscedastic head on standardised targets (variance 1):
+// a noise standard deviation between 1e-3 and 3 times the target's.
+inline constexpr double kStandardisedMinLogVariance = -13.815510557964274;  // log(1e-6)
+inline constexpr double kStandardisedMaxLogVariance = 2.1972245773362196;   // log(9)
 
 class GaussianLikelihoodImpl : public torch::nn::Cloneable<GaussianLikelihoodImpl> {
  public:
@@ -35,6 +47,11 @@ class GaussianLikelihoodImpl : public torch::nn::Cloneable<GaussianLikelihoodImp
 
   // outputs [..., output_width] -> (mean [...], noise variance [...]).
   std::pair<at::Tensor, at::Tensor> mean_and_variance(const at::Tensor& outputs) const;
+
+  bool bounded() const;
+  // The heteroscedastic head's log-variance from the raw output r, and its derivative ds/dr.
+  at::Tensor log_variance(const at::Tensor& raw) const;
+  std::pair<double, double> log_variance_and_derivative(double raw) const;
 
   // Element-wise -log N(y; f, sigma^2) = 0.5 exp(-s) (y - f)^2 + 0.5 s + 0.5 log(2 pi), s = log sigma^2.
   at::Tensor negative_log_likelihood(const at::Tensor& outputs, const at::Tensor& y) const;

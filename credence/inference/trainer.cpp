@@ -66,6 +66,15 @@ void draw_progress(std::ostream& out, const EpochRecord& record, int64_t total_e
   out << line.str() << std::flush;
 }
 
+// The same figures as the bar, one line each, for a log file.
+void write_progress_line(std::ostream& out, const EpochRecord& record, int64_t total_epochs, double elapsed) {
+  const double fraction = static_cast<double>(record.epoch) / static_cast<double>(total_epochs);
+  out << "epoch " << record.epoch << "/" << total_epochs << " loss " << record.loss << " kl " << record.kl;
+  if (!std::isnan(record.validation_nll)) out << " val-nll " << record.validation_nll;
+  out << " elapsed " << format_duration(elapsed) << " left " << format_duration(elapsed / fraction - elapsed) << "\n"
+      << std::flush;
+}
+
 double check_finite(double v, const char* term, int64_t epoch, int64_t batch) {
   if (!std::isfinite(v)) {
     std::ostringstream message;
@@ -74,6 +83,20 @@ double check_finite(double v, const char* term, int64_t epoch, int64_t batch) {
     throw TrainingDiverged(message.str());
   }
   return v;
+}
+
+// A finite loss can still be a diverged one: the trainer sees standardised targets (or class
+// labels), where a model that predicts nothing has a loss of order 1 per row, so a mean above
+// kAbsurdLoss per row is a fit that has run away (a learning rate far too large), not a fit.
+constexpr double kAbsurdLoss = 1e8;
+
+void check_plausible(double negative_log_likelihood, int64_t epoch) {
+  if (negative_log_likelihood > kAbsurdLoss) {
+    std::ostringstream message;
+    message << "training diverged at epoch " << epoch << ": the negative log-likelihood is " << negative_log_likelihood
+            << " per row, above " << kAbsurdLoss << " on standardised data (try a smaller --lr)";
+    throw TrainingDiverged(message.str());
+  }
 }
 
 // The epoch loop around one minibatch step; `likelihood` (may be null) holds parameters to snapshot.
@@ -113,6 +136,7 @@ TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Mo
       record.negative_log_likelihood += values.negative_log_likelihood / num_batches;
       record.kl += values.kl / num_batches;
     }
+    check_plausible(record.negative_log_likelihood, epoch);
     record.validation_nll = std::numeric_limits<double>::quiet_NaN();
     if (validation_score) {
       net->eval();
@@ -136,13 +160,19 @@ TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Mo
     }
     history.epochs.push_back(record);
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    if (options.progress()) draw_progress(*options.progress(), record, options.epochs(), elapsed);
+    if (options.progress()) {
+      if (!options.progress_as_lines()) {
+        draw_progress(*options.progress(), record, options.epochs(), elapsed);
+      } else if (epoch == options.epochs() || epoch % std::max<int64_t>(1, options.epochs() / 10) == 0) {
+        write_progress_line(*options.progress(), record, options.epochs(), elapsed);
+      }
+    }
     if (options.patience() > 0 && epochs_since_best >= options.patience()) {
       history.stopped_early = true;
       break;
     }
   }
-  if (options.progress()) *options.progress() << "\n";
+  if (options.progress() && !options.progress_as_lines()) *options.progress() << "\n";
   if (validation_score && options.restore_best() && !best.tensors.empty()) restore_snapshot(best, tracked);
   if (!options.restore_best()) history.best_epoch = static_cast<int64_t>(history.epochs.size());
   net->eval();

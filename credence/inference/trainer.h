@@ -40,6 +40,8 @@ struct TrainOptions {
   TORCH_ARG(bool, restore_best) = true;
   // Progress bar on this stream (nullptr: silent).
   TORCH_ARG(ProgressStream, progress) = nullptr;
+  // A bar redrawn in place (a terminal) or plain lines, one per tenth of the epochs (a log file).
+  TORCH_ARG(bool, progress_as_lines) = false;
   // Train with the hand-written step (fused_mlp_step.h) where the network and likelihood allow it;
   // false: always LibTorch's autograd. The two draw their random numbers differently, so the same
   // seed gives different (equally distributed) networks.

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 namespace credence::io {
 
 using nlohmann::json;
@@ -14,6 +16,19 @@ std::string RegressionModel::method() const {
   if (members.size() > 1) return "ensemble";
   return members.empty() ? "none" : members.front()->method();
 }
+
+namespace {
+
+// The likelihood's settings; the log-variance bounds only when set (files without them predict
+// with an unbounded head, as they were trained).
+json likelihood_json(const inference::GaussianLikelihoodOptions& likelihood) {
+  json j = {{"noise", inference::to_string(likelihood.noise())}, {"noise_variance", likelihood.noise_variance()}};
+  if (std::isfinite(likelihood.min_log_variance())) j["min_log_variance"] = likelihood.min_log_variance();
+  if (std::isfinite(likelihood.max_log_variance())) j["max_log_variance"] = likelihood.max_log_variance();
+  return j;
+}
+
+}  // namespace
 
 std::string archive_kind(const Archive& archive) {
   try {
@@ -29,7 +44,7 @@ Archive to_archive(const RegressionModel& model) {
   json metadata = {
       {"kind", kRegressionNetworkKind},
       {"method", model.method()},
-      {"likelihood", {{"noise", inference::to_string(likelihood.noise())}, {"noise_variance", likelihood.noise_variance()}}},
+      {"likelihood", likelihood_json(likelihood)},
       {"features", model.feature_names},
       {"target", model.target_name},
       {"seed", model.seed},
@@ -61,6 +76,11 @@ RegressionModel regression_model_from_archive(const Archive& archive) {
     const auto& l = metadata.at("likelihood");
     likelihood_options.noise(inference::noise_model_from_string(l.at("noise").get<std::string>()))
         .noise_variance(l.at("noise_variance").get<double>());
+    if (l.contains("min_log_variance")) likelihood_options.min_log_variance(l.at("min_log_variance").get<double>());
+    if (l.contains("max_log_variance")) likelihood_options.max_log_variance(l.at("max_log_variance").get<double>());
+    if (!(likelihood_options.min_log_variance() < likelihood_options.max_log_variance())) {
+      throw std::invalid_argument("the likelihood's log-variance bounds are not min < max");
+    }
     model.feature_names = metadata.at("features").get<std::vector<std::string>>();
     model.target_name = metadata.at("target").get<std::string>();
     model.seed = metadata.at("seed").get<std::uint64_t>();

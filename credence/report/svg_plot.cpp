@@ -64,6 +64,23 @@ void SvgPlot::add_points(const std::vector<double>& x, const std::vector<double>
   series_.push_back({Kind::points, x, y, {}, colour, label, 0.6});
 }
 
+void SvgPlot::set_y_range(double lower, double upper) {
+  if (!(std::isfinite(lower) && std::isfinite(upper) && lower < upper)) {
+    throw std::invalid_argument("SvgPlot: the y range must be finite with lower < upper");
+  }
+  fixed_y_range_ = true;
+  y_lower_ = lower;
+  y_upper_ = upper;
+}
+
+bool SvgPlot::clipped() const {
+  if (!fixed_y_range_) return false;
+  auto outside = [&](const std::vector<double>& values) {
+    return std::any_of(values.begin(), values.end(), [&](double v) { return !(v >= y_lower_ && v <= y_upper_); });
+  };
+  return std::any_of(series_.begin(), series_.end(), [&](const Series& s) { return outside(s.y) || outside(s.y2); });
+}
+
 std::string SvgPlot::render(int width, int height) const {
   double x_min = std::numeric_limits<double>::infinity(), x_max = -x_min, y_min = x_min, y_max = -x_min;
   for (const auto& s : series_) {
@@ -72,6 +89,7 @@ std::string SvgPlot::render(int width, int height) const {
     for (double v : s.y2) y_min = std::min(y_min, v), y_max = std::max(y_max, v);
   }
   if (!std::isfinite(x_min)) x_min = 0, x_max = 1, y_min = 0, y_max = 1;
+  if (fixed_y_range_) y_min = y_lower_, y_max = y_upper_;
   if (x_max == x_min) x_max = x_min + 1;
   if (y_max == y_min) y_max = y_min + 1;
   const double y_pad = 0.05 * (y_max - y_min);
@@ -79,7 +97,12 @@ std::string SvgPlot::render(int width, int height) const {
   y_max += y_pad;
   const double left = 70, right = width - 180.0, top = 40, bottom = height - 50.0;
   auto px = [&](double x) { return left + (x - x_min) / (x_max - x_min) * (right - left); };
-  auto py = [&](double y) { return bottom - (y - y_min) / (y_max - y_min) * (bottom - top); };
+  // Values far outside a fixed range are held just beyond the clipped area, so the file stays sane.
+  const double y_span = y_max - y_min;
+  auto py = [&](double y) {
+    y = std::isnan(y) ? y_min : std::clamp(y, y_min - y_span, y_max + y_span);
+    return bottom - (y - y_min) / (y_max - y_min) * (bottom - top);
+  };
 
   std::ostringstream svg;
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height

@@ -18,6 +18,12 @@ class SvgPlot {
   void add_points(const std::vector<double>& x, const std::vector<double>& y, const std::string& colour,
                   const std::string& label);
 
+  // A fixed y range (otherwise the range of every series): what falls outside is clipped at the
+  // plot's edge, so that one band that explodes cannot flatten everything else.
+  void set_y_range(double lower, double upper);
+  // True when a series has a value outside the fixed y range.
+  bool clipped() const;
+
   std::string render(int width = 900, int height = 540) const;
   // Written to a temporary name, then renamed.
   void save(const std::string& path) const;
@@ -31,6 +37,8 @@ class SvgPlot {
     double opacity;
   };
   std::string title_, x_label_, y_label_;
+  bool fixed_y_range_ = false;
+  double y_lower_ = 0.0, y_upper_ = 1.0;
   std::vector<Series> series_;
 };
 

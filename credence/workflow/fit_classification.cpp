@@ -27,6 +27,7 @@ std::string settings_json(const ClassificationFitOptions& options) {
   j["keep"] = options.training().restore_best() ? "best" : "last";
   j["temperature_scaling"] = options.temperature_scaling();
   j["members"] = options.members();
+  if (options.bootstrap()) j["bootstrap"] = true;
   if (options.initial_network()) j["moped_delta"] = options.moped_delta();
   return j.dump();
 }
@@ -131,9 +132,16 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
     if (training.progress() && options.members() > 1) {
       *training.progress() << "member " << (m + 1) << "/" << options.members() << "\n";
     }
-    fit.histories.push_back(options.likelihood() == inference::ClassLikelihood::categorical
-                                ? inference::train_classifier(net, z_train, y_train, training, generator, validation)
-                                : inference::train(net, nullptr, nll, z_train, y_train, training, generator, validation));
+    auto member_inputs = z_train, member_labels = y_train;
+    if (options.bootstrap()) {
+      auto rows = data::bootstrap_sample(z_train.size(0), generator).to(device);
+      member_inputs = z_train.index_select(0, rows);
+      member_labels = y_train.index_select(0, rows);
+    }
+    fit.histories.push_back(
+        options.likelihood() == inference::ClassLikelihood::categorical
+            ? inference::train_classifier(net, member_inputs, member_labels, training, generator, validation)
+            : inference::train(net, nullptr, nll, member_inputs, member_labels, training, generator, validation));
     model.members.push_back(net);
   }
 

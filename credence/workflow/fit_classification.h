@@ -23,6 +23,9 @@ struct ClassificationFitOptions {
   TORCH_ARG(int64_t, noise_samples) = 10;
   // Networks trained independently with seeds seed, seed + 1, ... (more than one: an ensemble).
   TORCH_ARG(int64_t, members) = 1;
+  // Bagging: each member trains on a bootstrap resample of the training rows (same count, drawn
+  // with replacement from the member's generator after its initial weights).
+  TORCH_ARG(bool, bootstrap) = false;
   // > 0: every input is divided by this constant (image pixels); 0: each column is standardised
   // on the training rows.
   TORCH_ARG(double, input_scale) = 0.0;

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <ostream>
 #include <stdexcept>
 
@@ -21,6 +22,7 @@ std::string training_settings_json(const RegressionFitOptions& options) {
   auto j = training_settings(options.training(), options.validation_fraction(), options.validation_samples());
   j["noise_precision"] = options.noise_precision();
   j["members"] = options.members();
+  if (options.bootstrap()) j["bootstrap"] = true;
   if (options.initial_network()) j["moped_delta"] = options.moped_delta();
   return j.dump();
 }
@@ -57,6 +59,10 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
 
   inference::GaussianLikelihoodOptions likelihood_options;
   likelihood_options.noise(options.noise());
+  if (options.noise() == inference::NoiseModel::heteroscedastic) {
+    likelihood_options.min_log_variance(inference::kStandardisedMinLogVariance)
+        .max_log_variance(inference::kStandardisedMaxLogVariance);
+  }
   if (options.noise() == inference::NoiseModel::fixed) {
     if (!(options.noise_precision() > 0.0)) throw std::invalid_argument("--tau: the noise precision must be positive");
     const double target_std = model.target_scaler.std.item<double>();
@@ -83,16 +89,26 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
     inference::ValidationScore validation;
     if (z_validation.defined()) {
       const int64_t samples = options.validation_samples();
-      validation = [net, likelihood, z_validation, t_validation, samples]() mutable {
+      // In the target's original units, as `credence evaluate` reports it: a density of the
+      // standardised target is target_std times that of the original one.
+      const double log_target_std = std::log(model.target_scaler.std.item<double>());
+      validation = [net, likelihood, z_validation, t_validation, samples, log_target_std]() mutable {
         auto draws = predict::sample_predictive(net, likelihood, z_validation, predict::PredictOptions().samples(samples));
-        return metrics::mixture_negative_log_likelihood(draws.means, draws.variances, t_validation);
+        return metrics::mixture_negative_log_likelihood(draws.means, draws.variances, t_validation) + log_target_std;
       };
     }
     auto training = options.training();
     if (training.progress() && options.members() > 1) {
       *training.progress() << "member " << (m + 1) << "/" << options.members() << "\n";
     }
-    fit.histories.push_back(inference::train(net, likelihood, z_train, t_train, training, generator, validation));
+    auto member_inputs = z_train, member_targets = t_train;
+    if (options.bootstrap()) {
+      auto rows = data::bootstrap_sample(z_train.size(0), generator).to(device);
+      member_inputs = z_train.index_select(0, rows);
+      member_targets = t_train.index_select(0, rows);
+    }
+    fit.histories.push_back(
+        inference::train(net, likelihood, member_inputs, member_targets, training, generator, validation));
     model.members.push_back(net);
     model.likelihoods.push_back(likelihood);
   }

@@ -19,6 +19,9 @@ struct RegressionFitOptions {
   // Networks trained independently from seeds seed, seed + 1, ... (more than one: an ensemble whose
   // prediction is the mixture of the members').
   TORCH_ARG(int64_t, members) = 1;
+  // Bagging: each member trains on a bootstrap resample of the training rows (same count, drawn
+  // with replacement from the member's generator after its initial weights).
+  TORCH_ARG(bool, bootstrap) = false;
   TORCH_ARG(inference::NoiseModel, noise) = inference::NoiseModel::homoscedastic;
   // Fixed noise only: the noise precision tau in the target's original units.
   TORCH_ARG(double, noise_precision) = 1.0;

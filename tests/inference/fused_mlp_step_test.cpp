@@ -28,6 +28,7 @@ struct Case {
   bool categorical;
   inference::NoiseModel noise;
   bool mixture = false;
+  bool bounded = false;  // heteroscedastic: log-variance bounds tight enough that they bend the outputs
 };
 
 nn::MethodOptions method_of(const Case& c) {
@@ -102,7 +103,9 @@ class FusedGradient : public ::testing::TestWithParam<Case> {};
 TEST_P(FusedGradient, MatchesAutogradOfTheSameLoss) {
   const Case c = GetParam();
   auto generator = core::make_generator(11);
-  inference::GaussianLikelihood likelihood(inference::GaussianLikelihoodOptions().noise(c.noise).noise_variance(0.5));
+  auto likelihood_options = inference::GaussianLikelihoodOptions().noise(c.noise).noise_variance(0.5);
+  if (c.bounded) likelihood_options.min_log_variance(-0.3).max_log_variance(0.2);
+  inference::GaussianLikelihood likelihood(likelihood_options);
   const int64_t outputs = c.categorical ? 3 : likelihood->output_width();
   auto net = make_net(c, outputs, generator);
   auto x = at::randn({6, 3}, generator);
@@ -141,6 +144,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{nn::Method::mcdropout, nn::ActivationKind::tanh, true, inference::NoiseModel::fixed},
                       Case{nn::Method::bbb, nn::ActivationKind::relu, false, inference::NoiseModel::homoscedastic},
                       Case{nn::Method::bbb, nn::ActivationKind::tanh, false, inference::NoiseModel::heteroscedastic},
+                      Case{nn::Method::deterministic, nn::ActivationKind::relu, false, inference::NoiseModel::heteroscedastic,
+                           false, true},
+                      Case{nn::Method::bbb, nn::ActivationKind::relu, false, inference::NoiseModel::heteroscedastic, false,
+                           true},
                       Case{nn::Method::bbb, nn::ActivationKind::relu, true, inference::NoiseModel::fixed},
                       Case{nn::Method::bbb, nn::ActivationKind::relu, false, inference::NoiseModel::homoscedastic, true},
                       Case{nn::Method::bbb, nn::ActivationKind::tanh, true, inference::NoiseModel::fixed, true}));

@@ -34,3 +34,33 @@ TEST(GaussianLikelihood, FixedNoiseIsNotTrainedAndHomoscedasticNoiseIs) {
   EXPECT_EQ(learned->parameters().size(), 1u);
   EXPECT_EQ(learned->output_width(), 1);
 }
+
+// The bounded head: s stays inside (min, max) for any raw output, equals r well inside the bounds,
+// and its derivative is the finite difference of the tensor transform.
+TEST(GaussianLikelihood, BoundedLogVarianceStaysInsideItsBoundsAndIsSmooth) {
+  GaussianLikelihood likelihood(
+      GaussianLikelihoodOptions().noise(NoiseModel::heteroscedastic).min_log_variance(-4.0).max_log_variance(2.0));
+  ASSERT_TRUE(likelihood->bounded());
+  auto raw = at::tensor({-1e6, -50.0, -4.0, -1.0, 0.0, 2.0, 50.0, 1e6}, at::kDouble);
+  auto s = likelihood->log_variance(raw);
+  EXPECT_TRUE(s.isfinite().all().item<bool>());
+  EXPECT_GT(s.min().item<double>(), -4.0 - 1e-12);
+  // The upper side reaches max + log(1 + e^(min - max)) at most: the lower softplus lifts it that little.
+  EXPECT_LT(s.max().item<double>(), 2.0 + std::log1p(std::exp(-6.0)) + 1e-12);
+  EXPECT_NEAR(s[3].item<double>(), -1.0, 0.06);  // 3 units from the floor, 3 from the ceiling: e^-3 each
+  const double h = 1e-6;
+  for (double r : {-6.0, -3.5, -1.0, 0.0, 1.5, 3.0}) {
+    const auto [value, derivative] = likelihood->log_variance_and_derivative(r);
+    auto value_at = [&](double x) { return likelihood->log_variance(at::tensor({x}, at::kDouble))[0].item<double>(); };
+    EXPECT_NEAR(value, value_at(r), 1e-12);
+    EXPECT_NEAR(derivative, (value_at(r + h) - value_at(r - h)) / (2 * h), 1e-6) << r;
+  }
+  auto [mean, variance] = likelihood->mean_and_variance(at::tensor({0.0, 1e6}, at::kDouble).view({1, 2}));
+  EXPECT_LT(variance[0].item<double>(), std::exp(2.0 + std::log1p(std::exp(-6.0)) + 1e-12));
+  // Models written before the bounds existed: the raw output is the log-variance.
+  GaussianLikelihood free(GaussianLikelihoodOptions().noise(NoiseModel::heteroscedastic));
+  EXPECT_FALSE(free->bounded());
+  EXPECT_DOUBLE_EQ(free->log_variance(at::tensor({7.5}, at::kDouble))[0].item<double>(), 7.5);
+  EXPECT_THROW(GaussianLikelihood(GaussianLikelihoodOptions().min_log_variance(1.0).max_log_variance(1.0)),
+               std::invalid_argument);
+}

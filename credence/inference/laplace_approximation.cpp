@@ -297,6 +297,8 @@ LaplacePosterior fit_laplace(nn::Network& net, const OutputHessian& output_hessi
   if (options.hessian() == HessianStructure::diag) hessian_diagonal = at::zeros({p}, dbl);
   double total_log_likelihood = 0.0;
   const int64_t n = x.size(0);
+  const bool last_layer_only =
+      posterior.layers.size() == 1 && posterior.layers.front() == static_cast<int64_t>(net->size()) - 1;
   for (int64_t start = 0; start < n; start += options.batch_rows()) {
     const int64_t end = std::min(n, start + options.batch_rows());
     auto pieces = layer_jacobians(net, posterior.layers, x.slice(0, start, end));
@@ -314,6 +316,21 @@ LaplacePosterior fit_laplace(nn::Network& net, const OutputHessian& output_hessi
         } else {
           input_factors[l] += a_sum;
           output_factors[l] += g_sum;
+        }
+      }
+      continue;
+    }
+    if (options.hessian() == HessianStructure::full && last_layer_only) {
+      // J = I (x) a for the output layer: H[(k, i), (l, j)] = sum_n Lambda_n[k, l] a_i a_j, block by
+      // block, K^2 / 2 products of [in, in] instead of one over K times the rows and P^2.
+      auto a = pieces.inputs.front().to(at::kDouble);
+      const int64_t outputs = lambda.size(1), width = a.size(1);
+      auto blocks = hessian.view({outputs, width, outputs, width});
+      for (int64_t k = 0; k < outputs; ++k) {
+        for (int64_t l = k; l < outputs; ++l) {
+          auto block = at::matmul((a * lambda.select(1, k).select(1, l).unsqueeze(1)).t(), a);
+          blocks.select(0, k).select(1, l).add_(block);
+          if (l != k) blocks.select(0, l).select(1, k).add_(block.t());
         }
       }
       continue;

@@ -42,8 +42,8 @@ TEST(LaplaceCli, PostHocLaplaceOnADeterministicModelPredictsTheSplit) {
   TemporaryDirectory dir;
   write_data(dir.path("train.csv"), 120, 1);
   write_data(dir.path("new.csv"), 10, 2, false);
-  const std::string train = "train --data " + dir.path("train.csv") + " --target y --hidden 8 --epochs 3 --quiet --threads 1 ";
-  auto trained = run_cli(train + "--method deterministic --out " + dir.path("det"));
+  const std::string train = "train --data " + dir.path("train.csv") + " --target y --hidden 8 --quiet --threads 1 ";
+  auto trained = run_cli(train + "--method deterministic --epochs 3 --out " + dir.path("det"));
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
   auto fitted = run_cli("laplace --model " + dir.path("det") + " --data " + dir.path("train.csv") +
                         " --hessian kfac --quiet --threads 1 --out " + dir.path("lap"));

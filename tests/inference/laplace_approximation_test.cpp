@@ -177,6 +177,19 @@ TEST(LaplaceApproximation, KroneckerFactorsAreTheExactGgnBlocksForOneDataPoint) 
                                        options.hessian(inference::HessianStructure::full));
     auto exact = at::linalg_inv(ggn + 1.5 * at::eye(ggn.size(0), at::kDouble));
     EXPECT_LT(max_abs(full.covariance - exact), 1e-8 * max_abs(exact));
+    // The last layer alone (its own block-by-block path) on several rows: the exact GGN's block
+    // for that layer, J^T Lambda J summed over the rows.
+    auto rows = at::randn({7, 3}, gen, at::kDouble);
+    auto row_labels = at::tensor({0, 1, 2, 0, 1, 2, 0}, at::kLong);
+    auto last = inference::fit_laplace(net, inference::OutputHessian::categorical(), log_likelihood, rows, row_labels,
+                                       options.subset(inference::LaplaceSubset::last_layer).hessian(inference::HessianStructure::full));
+    ASSERT_EQ(last.layers, std::vector<int64_t>{2});
+    auto row_pieces = inference::layer_jacobians(net, last.layers, rows);
+    auto row_j = inference::jacobian(row_pieces);
+    auto row_lambda = inference::OutputHessian::categorical()(row_pieces.outputs);
+    auto last_ggn = at::matmul(row_j.transpose(1, 2), at::matmul(row_lambda, row_j)).sum(0);
+    auto last_exact = at::linalg_inv(last_ggn + 1.5 * at::eye(last_ggn.size(0), at::kDouble));
+    EXPECT_LT(max_abs(last.covariance - last_exact), 1e-8 * max_abs(last_exact));
   }
 }
 

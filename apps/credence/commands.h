@@ -13,5 +13,6 @@ void add_demo_command(CLI::App& app);
 void add_fit_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_prune_command(CLI::App& app);
+void add_laplace_command(CLI::App& app);
 
 }  // namespace credence::cli

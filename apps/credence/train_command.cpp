@@ -3,6 +3,7 @@
 #include "classification_data.h"
 #include "cli_support.h"
 #include "commands.h"
+#include "laplace_arguments.h"
 #include "network_arguments.h"
 
 #include "credence/data/csv_table.h"
@@ -25,6 +26,7 @@ namespace {
 struct TrainArguments {
   std::string data, target, out, features, task = "regression";
   NetworkArguments network;
+  LaplaceArguments laplace;
   std::string likelihood, kl_weighting = "uniform", keep = "best";
   std::string lr_schedule = "constant";
   int64_t epochs = 100, batch_size = 32, samples = 10, patience = 0, logit_samples = 10;
@@ -104,6 +106,7 @@ void run_train_regression(const TrainArguments& a) {
   options.members(member_count(a.network));
   options.bootstrap(a.bootstrap);
   options.posterior(posterior_method(a.network));
+  options.laplace(laplace_options(a.laplace));
   options.initial_network(initial_network(a.network.init_from, io::kRegressionNetworkKind));
   options.moped_delta(a.network.moped_delta);
   options.noise(parse_choice("--likelihood", a.likelihood.empty() ? "homoscedastic" : a.likelihood,
@@ -153,6 +156,7 @@ void run_train_classification(const TrainArguments& a) {
   options.members(members);
   options.bootstrap(a.bootstrap);
   options.posterior(posterior_method(a.network));
+  options.laplace(laplace_options(a.laplace));
   options.temperature_scaling(a.temperature_scaling);
   options.validation_fraction(a.validation_fraction);
   options.validation_samples(a.samples);
@@ -213,6 +217,7 @@ void add_train_command(CLI::App& app) {
   add_network_options(c, args->network, /*ensembles=*/true);
   c->add_flag("--bootstrap", args->bootstrap,
               "Ensembles: each member trains on a bootstrap resample of the training rows (bagging)");
+  add_laplace_options(c, args->laplace);
   c->add_option("--epochs", args->epochs, "Training epochs")->capture_default_str();
   c->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
   c->add_option("--lr", args->lr, "Adam learning rate")->capture_default_str();

@@ -1,6 +1,7 @@
 // Converting classifiers and ensembles to and from model files.
 #include "credence/io/classification_model.h"
 
+#include "credence/io/laplace_archive.h"
 #include "credence/io/network_archive.h"
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,7 @@ Archive to_archive(const ClassificationModel& model) {
   };
   Archive archive;
   add_members(archive, metadata, model.members);
+  if (model.laplace) add_laplace_posterior(archive, metadata, *model.laplace);
   archive.add("input_mean", model.input_scaler.mean);
   archive.add("input_std", model.input_scaler.std);
   archive.metadata_json = metadata.dump();
@@ -90,6 +92,7 @@ ClassificationModel classification_model_from_archive(const Archive& archive) {
   const auto stored = metadata.find("method");
   const auto stored_method = stored != metadata.end() && stored->is_string() ? stored->get<std::string>() : std::string();
   if (!stored_method.empty() && stored_method != model.method()) model.posterior = stored_method;
+  model.laplace = read_laplace_posterior(archive, metadata, model.members.front());
   const auto& net = model.members.front();
   if (nn::element_count(net->input_shape()) != model.input.width()) {
     throw corrupted("the input layout does not match the network's input size");

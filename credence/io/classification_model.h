@@ -5,10 +5,12 @@
 
 #include "credence/data/standardizer.h"
 #include "credence/inference/categorical_likelihood.h"
+#include "credence/inference/laplace_approximation.h"
 #include "credence/io/archive.h"
 #include "credence/nn/network.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,8 @@ struct ClassificationModel {
   // (for example "hmc" when they are posterior samples); empty: derived from the members. Stored as
   // the metadata's "method".
   std::string posterior;
+  // The Laplace posterior over the one member's weights (posterior "laplace"); absent in other files.
+  std::optional<inference::LaplacePosterior> laplace;
 
   // `posterior` when set, else "ensemble" for more than one member, else the member method.
   std::string method() const;

@@ -1,6 +1,7 @@
 // Converting regression networks to and from model files.
 #include "credence/io/regression_model.h"
 
+#include "credence/io/laplace_archive.h"
 #include "credence/io/network_archive.h"
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,7 @@ Archive to_archive(const RegressionModel& model) {
   };
   Archive archive;
   add_members(archive, metadata, model.members);
+  if (model.laplace) add_laplace_posterior(archive, metadata, *model.laplace);
   for (size_t m = 0; m < model.likelihoods.size(); ++m) {
     add_module_tensors(archive, "likelihood" + std::to_string(m) + ".", *model.likelihoods[m]);
   }
@@ -95,6 +97,7 @@ RegressionModel regression_model_from_archive(const Archive& archive) {
   const auto stored = metadata.find("method");
   const auto stored_method = stored != metadata.end() && stored->is_string() ? stored->get<std::string>() : std::string();
   if (!stored_method.empty() && stored_method != model.method()) model.posterior = stored_method;
+  model.laplace = read_laplace_posterior(archive, metadata, model.members.front());
   const auto& input = model.members.front()->input_shape();
   if (input.size() != 1 || input[0] != static_cast<int64_t>(model.feature_names.size())) {
     throw ArchiveError(archive.path + ": model file is corrupted (feature names do not match the input size)");

@@ -4,10 +4,12 @@
 
 #include "credence/data/standardizer.h"
 #include "credence/inference/gaussian_likelihood.h"
+#include "credence/inference/laplace_approximation.h"
 #include "credence/io/archive.h"
 #include "credence/nn/network.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,8 @@ struct RegressionModel {
   // (for example "hmc" when they are posterior samples); empty: derived from the members. Stored as
   // the metadata's "method".
   std::string posterior;
+  // The Laplace posterior over the one member's weights (posterior "laplace"); absent in other files.
+  std::optional<inference::LaplacePosterior> laplace;
 
   // `posterior` when set, else "ensemble" for more than one member, else the member's method.
   std::string method() const;

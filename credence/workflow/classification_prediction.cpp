@@ -5,12 +5,18 @@
 #include "credence/metrics/classification_metrics.h"
 #include "credence/metrics/ood_detection.h"
 #include "credence/predict/class_probability_samples.h"
+#include "credence/predict/laplace_predictive.h"
 
 namespace credence::workflow {
 
 at::Tensor sample_class_probabilities(const io::ClassificationModel& model, const at::Tensor& raw_inputs,
                                       const predict::PredictOptions& options, c10::optional<at::Generator> generator) {
   auto members = model.members;
+  if (model.laplace) {
+    return predict::sample_laplace_class_probabilities(members.front(), model.head, *model.laplace,
+                                                       model.input_scaler.transform(raw_inputs), options,
+                                                       generator ? generator : members.front()->generator());
+  }
   return predict::sample_class_probabilities(members, model.head, model.input_scaler.transform(raw_inputs), options,
                                              generator);
 }

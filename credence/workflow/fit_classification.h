@@ -3,6 +3,7 @@
 #pragma once
 
 #include "credence/inference/categorical_likelihood.h"
+#include "credence/inference/laplace_approximation.h"
 #include "credence/inference/trainer.h"
 #include "credence/io/classification_model.h"
 #include "credence/nn/network.h"
@@ -41,6 +42,8 @@ struct ClassificationFitOptions {
   // A posterior method of workflow/posterior_method.h fitted on a deterministic network of the spec
   // (empty: the network's own method). Each method's settings sit beside it.
   TORCH_ARG(std::string, posterior) = "";
+  // posterior "laplace": the subset, Hessian structure, prior precision and predictive (workflow/fit_laplace.h).
+  TORCH_ARG(inference::LaplaceOptions, laplace) = {};
 };
 
 struct ClassificationFit {

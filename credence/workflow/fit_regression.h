@@ -2,6 +2,7 @@
 // The workflow module sits above io in the layering: it composes data, inference, predict and io.
 #pragma once
 
+#include "credence/inference/laplace_approximation.h"
 #include "credence/inference/trainer.h"
 #include "credence/io/regression_model.h"
 #include "credence/nn/network.h"
@@ -38,6 +39,8 @@ struct RegressionFitOptions {
   // A posterior method of workflow/posterior_method.h fitted on a deterministic network of the spec
   // (empty: the network's own method). Each method's settings sit beside it.
   TORCH_ARG(std::string, posterior) = "";
+  // posterior "laplace": the subset, Hessian structure, prior precision and predictive (workflow/fit_laplace.h).
+  TORCH_ARG(inference::LaplaceOptions, laplace) = {};
 };
 
 struct RegressionFit {

@@ -2,6 +2,7 @@
 #include "credence/workflow/regression_prediction.h"
 
 #include "credence/core/rng.h"
+#include "credence/predict/laplace_predictive.h"
 
 #include <stdexcept>
 
@@ -11,7 +12,10 @@ predict::PredictiveSamples sample_regression(const io::RegressionModel& model, c
                                              const predict::PredictOptions& options) {
   auto members = model.members;
   auto likelihoods = model.likelihoods;
-  auto samples = predict::sample_predictive(members, likelihoods, model.input_scaler.transform(raw_inputs), options);
+  auto z = model.input_scaler.transform(raw_inputs);
+  auto samples = model.laplace ? predict::sample_laplace_predictive(members.front(), likelihoods.front(), *model.laplace, z,
+                                                                    options, members.front()->generator())
+                               : predict::sample_predictive(members, likelihoods, z, options);
   return {model.target_scaler.inverse_transform(samples.means), model.target_scaler.inverse_transform_variance(samples.variances)};
 }
 

@@ -3,6 +3,10 @@
 #pragma once
 
 #include "credence/inference/categorical_likelihood.h"
+#include "credence/inference/hamiltonian_monte_carlo.h"
+#include "credence/inference/network_log_density.h"
+#include "credence/inference/stein_variational_gradient_descent.h"
+#include "credence/inference/stochastic_gradient_mcmc.h"
 #include "credence/inference/trainer.h"
 #include "credence/io/classification_model.h"
 #include "credence/nn/network.h"
@@ -38,11 +42,18 @@ struct ClassificationFitOptions {
   // A posterior method of workflow/posterior_method.h fitted on a deterministic network of the spec
   // (empty: the network's own method). Each method's settings sit beside it.
   TORCH_ARG(std::string, posterior) = "";
+  // Sampled posteriors (workflow/fit_sampled_posterior.h): the prior, and each sampler's settings.
+  TORCH_ARG(inference::NetworkLogDensityOptions, log_density) = {};
+  TORCH_ARG(inference::HmcOptions, hmc) = {};
+  TORCH_ARG(inference::SgMcmcOptions, sg_mcmc) = {};
+  TORCH_ARG(inference::SvgdOptions, svgd) = {};
 };
 
 struct ClassificationFit {
   io::ClassificationModel model;
-  std::vector<inference::TrainingHistory> histories;  // one per member
+  std::vector<inference::TrainingHistory> histories;  // one per member (one for a sampled posterior)
+  // A sampled posterior's diagnostics and warnings, as printable lines (empty otherwise).
+  std::string posterior_report;
   predict::TemperatureFit temperature;                 // with temperature_scaling
 };
 

@@ -65,9 +65,12 @@ SgMcmcResult run_sg_mcmc(const MinibatchLogDensity& log_density, int64_t rows, c
           position += step * gradient;
           if (sampling) position += std::sqrt(2.0 * step) * at::normal(0.0, 1.0, position.sizes(), generator, position.options());
         } else {
+          // eta = alpha * step: the terminal velocity eta / alpha * gradient moves as far per step as
+          // SGLD's drift, so --lr means the same for both.
           const double alpha = options.friction();
-          velocity = (1.0 - alpha) * velocity + step * gradient;
-          if (sampling) velocity += std::sqrt(2.0 * alpha * step) * at::normal(0.0, 1.0, position.sizes(), generator, position.options());
+          const double eta = alpha * step;
+          velocity = (1.0 - alpha) * velocity + eta * gradient;
+          if (sampling) velocity += std::sqrt(2.0 * alpha * eta) * at::normal(0.0, 1.0, position.sizes(), generator, position.options());
           position += velocity;
         }
       }

@@ -35,7 +35,8 @@ struct SgMcmcOptions {
   TORCH_ARG(double, exploration_fraction) = 0.5;
   // Samples per cycle: the state after each of the cycle's last epochs.
   TORCH_ARG(int64_t, samples_per_cycle) = 5;
-  // SGHMC: the friction alpha (1 - momentum); the noise is sqrt(2 alpha step).
+  // SGHMC: the friction alpha (1 - momentum). Its step is eta = alpha * step, so that the terminal
+  // velocity (eta / alpha) * gradient equals SGLD's drift; the noise is sqrt(2 alpha eta).
   TORCH_ARG(double, friction) = 0.1;
   TORCH_ARG(SamplerProgress, progress) = nullptr;
 };

@@ -14,15 +14,15 @@ class SamplingCli : public ::testing::Test {
     for (int i = 0; i < 30; ++i) csv += std::to_string(i * 0.1) + "," + std::to_string(0.5 * i * 0.1 + 0.05 * (i % 3)) + "\n";
     write_text(dir.path("train.csv"), csv);
   }
-  std::string train_args(const std::string& extra) const {
-    return "train --data " + dir.path("train.csv") + " --target y --hidden 3 --threads 1 --quiet --out " + dir.path("model") + " " +
-           extra;
+  std::string train_args(const std::string& extra, const std::string& hidden = "3") const {
+    return "train --data " + dir.path("train.csv") + " --target y --hidden " + hidden + " --threads 1 --quiet --out " +
+           dir.path("model") + " " + extra;
   }
   TemporaryDirectory dir;
 };
 
 TEST_F(SamplingCli, TrainHmcPredictAndInspect) {
-  auto trained = run_cli(train_args("--method hmc --chains 2 --warmup 40 --draws 30 --max-tree-depth 5 --stored-samples 12"));
+  auto trained = run_cli(train_args("--method hmc --chains 2 --warmup 20 --draws 10 --max-tree-depth 3 --initial-steps 100 --stored-samples 12"));
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
   auto predicted = run_cli("predict --model " + dir.path("model") + " --data " + dir.path("train.csv") + " --out " + dir.path("p.csv"));
   ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
@@ -39,5 +39,5 @@ TEST_F(SamplingCli, TrainHmcPredictAndInspect) {
 TEST_F(SamplingCli, BadInputIsOneLineAndNoFile) {
   expect_cli_failure(train_args("--method hmc --chains 0"), "--chains: expected at least one chain", dir.path("model"));
   expect_cli_failure(train_args("--method svgd --particles 0"), "--particles: expected at least one particle", dir.path("model"));
-  expect_cli_failure(train_args("--method hmc --hidden 300,300"), "the network has 91202 sampled parameters, more than the limit of 50000", dir.path("model"));
+  expect_cli_failure(train_args("--method hmc", "300,300"), "the network has 91202 sampled parameters, more than the limit of 50000", dir.path("model"));
 }

@@ -6,7 +6,7 @@
 //   svgd-cost:   SVGD with P particles against P deterministic networks trained for the same epochs
 //                on the same data (one run, the ratio of wall times).
 // Usage: sampling_bench gap|uci|svgd-cost [METHOD] [--threads T] [--seeds A-B] [--points N]
-//        [--hidden H] [--warmup W] [--draws D] [--chains C] [--data DIR] [--split K] [--particles P]
+//        [--hidden H] [--warmup W] [--draws D] [--chains C] [--max-tree-depth T] [--data DIR] [--split K] [--particles P]
 #include "bench_support.h"
 #include "credence/core/rng.h"
 #include "credence/data/synthetic.h"
@@ -28,7 +28,7 @@ struct Arguments {
   std::string mode, method = "hmc", data = "../shared/data/uci/yacht";
   int threads = 1;
   int64_t first_seed = 1, last_seed = 10, points = 200, hidden = 50, warmup = 500, draws = 500, chains = 4, split = 0,
-          particles = 20, epochs = 500;
+          particles = 20, epochs = 500, max_tree_depth = 10;
 };
 
 Arguments parse(int argc, char** argv) {
@@ -52,6 +52,7 @@ Arguments parse(int argc, char** argv) {
     else if (k == "--split") a.split = std::stoll(v);
     else if (k == "--particles") a.particles = std::stoll(v);
     else if (k == "--epochs") a.epochs = std::stoll(v);
+    else if (k == "--max-tree-depth") a.max_tree_depth = std::stoll(v);
     else throw std::invalid_argument("unknown option " + k);
   }
   return a;
@@ -63,7 +64,7 @@ workflow::RegressionFitOptions fit_options(const Arguments& a, std::uint64_t see
                      .posterior(a.method)
                      .seed(seed)
                      .training(inference::TrainOptions().progress(nullptr))
-                     .hmc(inference::HmcOptions().chains(a.chains).nuts(inference::NutsOptions().warmup(a.warmup).draws(a.draws)));
+                     .hmc(inference::HmcOptions().chains(a.chains).nuts(inference::NutsOptions().warmup(a.warmup).draws(a.draws).max_tree_depth(a.max_tree_depth)));
   // SG-MCMC and SVGD: about the same number of epochs over the data, batches of 32.
   options.sg_mcmc(inference::SgMcmcOptions().cycles(10).epochs_per_cycle(std::max<int64_t>(20, 20000 / std::max<int64_t>(rows, 1))));
   options.svgd(inference::SvgdOptions().particles(a.particles).epochs(a.epochs));

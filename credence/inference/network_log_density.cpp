@@ -41,6 +41,11 @@ void NetworkLogDensity::set_up(const nn::Network& net) {
   if (!(options_.log_noise_prior_sigma() > 0.0)) throw std::invalid_argument("NetworkLogDensity: the noise prior's sigma must be positive");
   if (net->is_stochastic()) throw std::invalid_argument("NetworkLogDensity: expected a deterministic network (no Bayesian or dropout layer)");
   auto first = net->parameters();
+  // nn::dense_chain reads float32 networks: read the chain on the original before the float64 copy
+  // (the copy keeps the parameters' order, so the offsets hold for it).
+  const bool dense = nn::dense_chain_unsupported_reason(net).empty();
+  nn::DenseChain chain;
+  if (dense) chain = nn::dense_chain(net);
   dtype_ = first.empty() ? at::kFloat : first.front().scalar_type();
   net_ = nn::Network(std::dynamic_pointer_cast<nn::NetworkImpl>(net->clone()));
   net_->to(at::kDouble);
@@ -63,11 +68,10 @@ void NetworkLogDensity::set_up(const nn::Network& net) {
   }
   dimension_ = position.numel();
   initial_position_ = position.clone();
-  if (nn::dense_chain_unsupported_reason(net_).empty()) {
-    auto chain = nn::dense_chain(net_);
+  if (dense) {
     auto offset_of = [&](const at::Tensor& t) -> int64_t {
       int64_t o = 0;
-      for (const auto& p : parameters_) {
+      for (const auto& p : first) {
         if (p.is_same(t)) return o;
         o += p.numel();
       }

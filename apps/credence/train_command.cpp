@@ -18,6 +18,7 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 namespace credence::cli {
 
@@ -37,7 +38,50 @@ struct TrainArguments {
   double validation_fraction = 0.0;
   int threads = 0;
   bool quiet = false, autograd = false, bootstrap = false;
+  // Sampled posteriors (--method hmc | sgld | sghmc | svgd).
+  int64_t chains = 4, warmup = 500, draws = 500, max_tree_depth = 10, stored_samples = 100, initial_steps = 500;
+  double target_accept = 0.8;
+  int64_t cycles = 10, epochs_per_cycle = 50, samples_per_cycle = 5, particles = 20;
+  double exploration_fraction = 0.5, friction = 0.1;
+  bool lr_given = false, epochs_given = false;
 };
+
+// The sampler settings of the command line on a fit's options (regression or classification).
+template <typename Options>
+void apply_sampler_arguments(const TrainArguments& a, Options& options) {
+  auto nuts = inference::NutsOptions()
+                  .warmup(a.warmup)
+                  .draws(a.draws)
+                  .max_tree_depth(a.max_tree_depth)
+                  .target_accept(a.target_accept);
+  options.hmc(inference::HmcOptions()
+                  .chains(a.chains)
+                  .nuts(nuts)
+                  .stored_samples(a.stored_samples)
+                  .initial_training_steps(a.initial_steps));
+  auto sg = inference::SgMcmcOptions()
+                .cycles(a.cycles)
+                .epochs_per_cycle(a.epochs_per_cycle)
+                .samples_per_cycle(a.samples_per_cycle)
+                .batch_size(a.batch_size)
+                .exploration_fraction(a.exploration_fraction)
+                .friction(a.friction);
+  if (a.lr_given) sg.learning_rate(a.lr);
+  options.sg_mcmc(sg);
+  auto svgd = inference::SvgdOptions().particles(a.particles).batch_size(a.batch_size);
+  if (a.lr_given) svgd.learning_rate(a.lr);
+  if (a.epochs_given) svgd.epochs(a.epochs);
+  options.svgd(svgd);
+  options.log_density(inference::NetworkLogDensityOptions().prior_sigma(a.network.prior_sigma));
+}
+
+// A sampled posterior's diagnostics: all of them, or with --quiet only the warnings.
+void print_posterior_report(const std::string& report, bool quiet) {
+  std::istringstream lines(report);
+  for (std::string line; std::getline(lines, line);) {
+    if (!quiet || line.rfind("warning:", 0) == 0) std::cerr << line << "\n";
+  }
+}
 
 void check_common(const TrainArguments& a) {
   require(a.epochs > 0, "--epochs", "expected a positive number of epochs, got " + std::to_string(a.epochs));
@@ -116,6 +160,7 @@ void run_train_regression(const TrainArguments& a) {
   options.validation_samples(a.samples);
   options.seed(a.seed);
   options.training(training_options(a));
+  apply_sampler_arguments(a, options);
   auto table = data::read_csv(a.data);
   table.column_index(a.target);
   auto features = a.features.empty() ? table.columns_except(a.target) : split_list(a.features);
@@ -128,6 +173,7 @@ void run_train_regression(const TrainArguments& a) {
 
   auto fit = fit_with_network_errors([&] { return workflow::fit_regression(inputs, targets, features, a.target, options); });
   io::save_regression_model(a.out, fit.model);
+  print_posterior_report(fit.posterior_report, a.quiet);
   if (!a.quiet) {
     double seconds = 0.0;
     for (const auto& h : fit.histories) seconds += h.seconds;
@@ -162,12 +208,14 @@ void run_train_classification(const TrainArguments& a) {
   options.validation_samples(a.samples);
   options.seed(a.seed);
   options.training(training_options(a));
+  apply_sampler_arguments(a, options);
   auto data = read_training_data(a.data, a.target, a.features);
   options.input_scale(data.layout.kind == "image" ? a.input_scale : 0.0);
   auto fit = fit_with_network_errors([&] {
     return workflow::fit_classification(data.inputs, data.labels, data.layout, data.class_names, data.target_name, options);
   });
   io::save_classification_model(a.out, fit.model);
+  print_posterior_report(fit.posterior_report, a.quiet);
   if (!a.quiet) {
     double seconds = 0.0;
     for (const auto& h : fit.histories) seconds += h.seconds;
@@ -218,9 +266,11 @@ void add_train_command(CLI::App& app) {
   c->add_flag("--bootstrap", args->bootstrap,
               "Ensembles: each member trains on a bootstrap resample of the training rows (bagging)");
   add_laplace_options(c, args->laplace);
-  c->add_option("--epochs", args->epochs, "Training epochs")->capture_default_str();
+  c->add_option("--epochs", args->epochs, "Training epochs (svgd: default 500)")->capture_default_str();
   c->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
-  c->add_option("--lr", args->lr, "Adam learning rate")->capture_default_str();
+  c->add_option("--lr", args->lr,
+                "Adam learning rate (sgld, sghmc: the cycles' peak step per mean row, default 0.05; svgd: its Adam step, "
+                "default 0.01)")->capture_default_str();
   c->add_option("--lr-schedule", args->lr_schedule, "constant | cosine (annealed to zero over the epochs)")
       ->capture_default_str();
   c->add_flag("--autograd", args->autograd,
@@ -243,9 +293,38 @@ void add_train_command(CLI::App& app) {
   c->add_option("--patience", args->patience, "Stop after this many epochs without validation gain (0: never)")->capture_default_str();
   c->add_option("--samples", args->samples, "Monte Carlo samples for the validation NLL")->capture_default_str();
   c->add_option("--seed", args->seed, "Seed of the single generator behind every random draw")->capture_default_str();
+  const std::string sampling = "Sampled posteriors (--method hmc | sgld | sghmc | svgd; --prior-sigma is the weight prior)";
+  c->add_option("--chains", args->chains, "hmc: NUTS chains")->capture_default_str()->group(sampling);
+  c->add_option("--warmup", args->warmup, "hmc: warm-up iterations per chain (step size and mass matrix adaptation)")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--draws", args->draws, "hmc: draws per chain after warm-up")->capture_default_str()->group(sampling);
+  c->add_option("--max-tree-depth", args->max_tree_depth, "hmc: at most 2^depth - 1 leapfrog steps per transition")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--target-accept", args->target_accept, "hmc: the step size's target acceptance statistic")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--initial-steps", args->initial_steps,
+                "hmc: full-batch Adam steps (lr 0.01) that start each chain from its seed's network (0: from the initialisation)")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--stored-samples", args->stored_samples, "hmc: draws kept in the model file (evenly thinned)")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--cycles", args->cycles, "sgld, sghmc: step-size cycles (cosine, Zhang et al. 2020)")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--epochs-per-cycle", args->epochs_per_cycle, "sgld, sghmc: epochs in one cycle")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--exploration-fraction", args->exploration_fraction,
+                "sgld, sghmc: the first part of each cycle that optimises without noise")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--samples-per-cycle", args->samples_per_cycle, "sgld, sghmc: samples from each cycle's last epochs")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--friction", args->friction, "sghmc: friction (1 - momentum)")->capture_default_str()->group(sampling);
+  c->add_option("--particles", args->particles, "svgd: particles (networks)")->capture_default_str()->group(sampling);
   add_threads_option(c, args->threads);
   c->add_flag("--quiet", args->quiet, "No progress bar");
-  c->callback([args] { run_train(*args); });
+  c->callback([args, c] {
+    args->lr_given = c->get_option("--lr")->count() > 0;
+    args->epochs_given = c->get_option("--epochs")->count() > 0;
+    run_train(*args);
+  });
 }
 
 }  // namespace credence::cli

@@ -8,6 +8,7 @@
 #include "credence/predict/class_probability_samples.h"
 #include "credence/predict/temperature_scaling.h"
 #include "credence/workflow/fit_laplace.h"
+#include "credence/workflow/fit_sampled_posterior.h"
 #include "credence/workflow/network_start.h"
 #include "credence/workflow/posterior_method.h"
 #include "credence/workflow/training_settings.h"
@@ -50,7 +51,7 @@ void check(const at::Tensor& inputs, const at::Tensor& labels, const io::InputLa
   if (options.members() < 1) throw std::invalid_argument("--members: expected at least one member");
   check_posterior_method(options.posterior());
   // Each posterior method dispatches here to its own fit (workflow/fit_<method>.h).
-  if (!options.posterior().empty() && options.posterior() != "laplace") {
+  if (!options.posterior().empty() && options.posterior() != "laplace" && !is_sampled_posterior(options.posterior())) {
     throw std::invalid_argument("--method " + options.posterior() + ": not available in this build");
   }
   if (options.input_scale() < 0.0 || !std::isfinite(options.input_scale())) {
@@ -74,6 +75,9 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
   check(inputs, labels, layout, class_names, options);
   if (options.posterior() == "laplace") {
     return fit_laplace_classification(inputs, labels, layout, class_names, target_name, options);
+  }
+  if (is_sampled_posterior(options.posterior())) {
+    return fit_sampled_classification(inputs, labels, layout, class_names, target_name, options);
   }
   const auto device = inputs.device();
   auto split_generator = core::make_generator(options.seed(), device);

@@ -4,6 +4,10 @@
 
 #include "credence/inference/categorical_likelihood.h"
 #include "credence/inference/laplace_approximation.h"
+#include "credence/inference/hamiltonian_monte_carlo.h"
+#include "credence/inference/network_log_density.h"
+#include "credence/inference/stein_variational_gradient_descent.h"
+#include "credence/inference/stochastic_gradient_mcmc.h"
 #include "credence/inference/trainer.h"
 #include "credence/io/classification_model.h"
 #include "credence/nn/network.h"
@@ -44,11 +48,18 @@ struct ClassificationFitOptions {
   TORCH_ARG(std::string, posterior) = "";
   // posterior "laplace": the subset, Hessian structure, prior precision and predictive (workflow/fit_laplace.h).
   TORCH_ARG(inference::LaplaceOptions, laplace) = {};
+  // Sampled posteriors (workflow/fit_sampled_posterior.h): the prior, and each sampler's settings.
+  TORCH_ARG(inference::NetworkLogDensityOptions, log_density) = {};
+  TORCH_ARG(inference::HmcOptions, hmc) = {};
+  TORCH_ARG(inference::SgMcmcOptions, sg_mcmc) = {};
+  TORCH_ARG(inference::SvgdOptions, svgd) = {};
 };
 
 struct ClassificationFit {
   io::ClassificationModel model;
-  std::vector<inference::TrainingHistory> histories;  // one per member
+  std::vector<inference::TrainingHistory> histories;  // one per member (one for a sampled posterior)
+  // A sampled posterior's diagnostics and warnings, as printable lines (empty otherwise).
+  std::string posterior_report;
   predict::TemperatureFit temperature;                 // with temperature_scaling
 };
 

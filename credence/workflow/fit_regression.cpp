@@ -7,6 +7,7 @@
 #include "credence/metrics/regression_metrics.h"
 #include "credence/predict/predictive_samples.h"
 #include "credence/workflow/fit_laplace.h"
+#include "credence/workflow/fit_sampled_posterior.h"
 #include "credence/workflow/network_start.h"
 #include "credence/workflow/posterior_method.h"
 #include "credence/workflow/training_settings.h"
@@ -41,6 +42,9 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
   check_posterior_method(options.posterior());
   // Each posterior method dispatches here to its own fit (workflow/fit_<method>.h).
   if (options.posterior() == "laplace") return fit_laplace_regression(inputs, targets, feature_names, target_name, options);
+  if (is_sampled_posterior(options.posterior())) {
+    return fit_sampled_regression(inputs, targets, feature_names, target_name, options);
+  }
   if (!options.posterior().empty()) {
     throw std::invalid_argument("--method " + options.posterior() + ": not available in this build");
   }

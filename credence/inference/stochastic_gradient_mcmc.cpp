@@ -1,0 +1,86 @@
+// Cyclical SGLD and SGHMC.
+#include "credence/inference/stochastic_gradient_mcmc.h"
+
+#include <chrono>
+#include <cmath>
+#include <ostream>
+#include <stdexcept>
+#include <vector>
+
+namespace credence::inference {
+
+std::string to_string(SgMcmcKind kind) { return kind == SgMcmcKind::sgld ? "sgld" : "sghmc"; }
+
+void check_sg_mcmc_options(const SgMcmcOptions& o) {
+  if (o.cycles() < 1) throw std::invalid_argument("--cycles: expected at least one cycle, got " + std::to_string(o.cycles()));
+  if (o.epochs_per_cycle() < 1) throw std::invalid_argument("--epochs-per-cycle: expected at least one epoch");
+  if (o.batch_size() < 1) throw std::invalid_argument("--batch-size: expected a positive batch size");
+  if (!(o.learning_rate() > 0.0) || !std::isfinite(o.learning_rate())) throw std::invalid_argument("--lr: expected a positive step");
+  if (!(o.exploration_fraction() >= 0.0 && o.exploration_fraction() < 1.0)) {
+    throw std::invalid_argument("--exploration-fraction: expected a value in [0, 1)");
+  }
+  const auto sampling_epochs = o.epochs_per_cycle() - static_cast<int64_t>(std::ceil(o.exploration_fraction() * o.epochs_per_cycle()));
+  if (o.samples_per_cycle() < 1 || o.samples_per_cycle() > sampling_epochs) {
+    throw std::invalid_argument("--samples-per-cycle: expected 1 to " + std::to_string(sampling_epochs) +
+                                " (the epochs of a cycle's sampling phase), got " + std::to_string(o.samples_per_cycle()));
+  }
+  if (!(o.friction() > 0.0 && o.friction() <= 1.0)) throw std::invalid_argument("--friction: expected a value in (0, 1]");
+}
+
+double cyclical_step(double peak, int64_t k, int64_t cycle_steps) {
+  const double r = static_cast<double>(k % cycle_steps) / static_cast<double>(cycle_steps);
+  return 0.5 * peak * (std::cos(M_PI * r) + 1.0);
+}
+
+SgMcmcResult run_sg_mcmc(const MinibatchLogDensity& log_density, int64_t rows, const at::Tensor& initial,
+                         const SgMcmcOptions& options, at::Generator& generator) {
+  check_sg_mcmc_options(options);
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t batch = std::min(options.batch_size(), rows);
+  const int64_t batches = (rows + batch - 1) / batch;
+  const int64_t cycle_steps = options.epochs_per_cycle() * batches;
+  const double peak = options.learning_rate() / static_cast<double>(rows);
+  auto position = initial.to(at::kDouble).clone();
+  auto velocity = at::zeros_like(position);
+  std::vector<at::Tensor> samples;
+  SgMcmcResult result;
+  int64_t k = 0;
+  for (int64_t cycle = 0; cycle < options.cycles(); ++cycle) {
+    for (int64_t epoch = 0; epoch < options.epochs_per_cycle(); ++epoch) {
+      // One batch of all rows: the full data, no permutation (undefined rows mean all of them).
+    auto order = batches > 1 ? at::randperm(rows, generator, at::TensorOptions().dtype(at::kLong)) : at::Tensor();
+      for (int64_t b = 0; b < batches; ++b, ++k) {
+        auto index = batches > 1 ? order.slice(0, b * batch, std::min(rows, (b + 1) * batch)) : at::Tensor();
+        at::Tensor gradient;
+        const double logp = log_density(position, gradient, index);
+        ++result.gradient_evaluations;
+        if (!std::isfinite(logp) || !at::isfinite(gradient).all().item<bool>()) {
+          throw std::runtime_error("--method " + to_string(options.kind()) + ": the log density became non-finite in cycle " +
+                                   std::to_string(cycle + 1) + " (lower --lr)");
+        }
+        const double step = cyclical_step(peak, k, cycle_steps);
+        const double phase = static_cast<double>(k % cycle_steps) / static_cast<double>(cycle_steps);
+        const bool sampling = phase >= options.exploration_fraction();
+        if (options.kind() == SgMcmcKind::sgld) {
+          position += step * gradient;
+          if (sampling) position += std::sqrt(2.0 * step) * at::normal(0.0, 1.0, position.sizes(), generator, position.options());
+        } else {
+          // eta = alpha * step: the terminal velocity eta / alpha * gradient moves as far per step as
+          // SGLD's drift, so --lr means the same for both.
+          const double alpha = options.friction();
+          const double eta = alpha * step;
+          velocity = (1.0 - alpha) * velocity + eta * gradient;
+          if (sampling) velocity += std::sqrt(2.0 * alpha * eta) * at::normal(0.0, 1.0, position.sizes(), generator, position.options());
+          position += velocity;
+        }
+      }
+      if (epoch >= options.epochs_per_cycle() - options.samples_per_cycle()) samples.push_back(position.clone());
+    }
+    if (options.progress()) *options.progress() << "  " << to_string(options.kind()) << " cycle " << (cycle + 1) << "/" << options.cycles() << "\n";
+  }
+  result.samples = at::stack(samples);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace credence::inference

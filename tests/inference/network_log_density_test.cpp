@@ -1,0 +1,66 @@
+// The flat-vector log posterior of a network: its value against the formula, its gradient against
+// finite differences, and the particles' batched path against one particle at a time.
+#include "credence/core/rng.h"
+#include "credence/inference/network_log_density.h"
+#include "credence/nn/network_presets.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace credence;
+
+TEST(NetworkLogDensity, ValueAndGradientOfALinearModel) {
+  // No hidden layer, homoscedastic noise: log p = sum_i log N(y_i; w'x_i + b, e^s) - |theta|^2 / (2 sigma_p^2)
+  // - (s - 0)^2 / (2 * 3^2), theta = (w, b), position (w, b, s).
+  auto generator = core::make_generator(1);
+  auto x = at::randn({7, 2}, generator, at::kDouble);
+  auto y = at::randn({7}, generator, at::kDouble);
+  inference::GaussianLikelihood likelihood(inference::GaussianLikelihoodOptions().noise_variance(0.5));
+  inference::NetworkLogDensity density(nn::Network(nn::mlp_spec(2, {}, 1)), likelihood, x, y,
+                                       inference::NetworkLogDensityOptions().prior_sigma(0.7));
+  ASSERT_EQ(density.dimension(), 4);
+  auto q = at::tensor({0.3, -0.8, 0.2, -0.4}, at::kDouble);
+  const double s = -0.4;
+  auto r = y - (at::matmul(x, q.slice(0, 0, 2)) + 0.2);
+  const double expected = (-0.5 * std::exp(-s) * r * r - 0.5 * s - 0.5 * std::log(2 * M_PI)).sum().item<double>() -
+                          0.5 * (0.09 + 0.64 + 0.04) / 0.49 - 0.5 * s * s / 9.0;
+  at::Tensor gradient;
+  EXPECT_NEAR(density.log_density_and_gradient(q, gradient), expected, 1e-10);
+  for (int64_t k = 0; k < 4; ++k) {
+    auto plus = q.clone(), minus = q.clone();
+    plus[k] += 1e-6;
+    minus[k] -= 1e-6;
+    EXPECT_NEAR(gradient[k].item<double>(), (density.log_density(plus) - density.log_density(minus)) / 2e-6, 1e-5) << k;
+  }
+  // A minibatch scales its rows' log-likelihood by N / B.
+  auto rows = at::tensor({1, 4}, at::kLong);
+  auto rb = r.index_select(0, rows);
+  const double batch_expected = 3.5 * (-0.5 * std::exp(-s) * rb * rb - 0.5 * s - 0.5 * std::log(2 * M_PI)).sum().item<double>() -
+                                0.5 * (0.09 + 0.64 + 0.04) / 0.49 - 0.5 * s * s / 9.0;
+  EXPECT_NEAR(density.log_density_and_gradient(q, gradient, rows), batch_expected, 1e-10);
+}
+
+TEST(NetworkLogDensity, BatchedParticlesMatchOneAtATime) {
+  for (const bool classification : {false, true}) {
+    SCOPED_TRACE(classification);
+    auto generator = core::make_generator(2);
+    auto x = at::randn({9, 3}, generator);
+    nn::Network net(nn::mlp_spec(3, {5, 4}, classification ? 3 : 1));
+    auto make = [&]() {
+      if (classification) return inference::NetworkLogDensity(net, x, at::tensor({0, 1, 2, 0, 1, 2, 0, 1, 2}, at::kLong));
+      return inference::NetworkLogDensity(net, inference::GaussianLikelihood(), x, at::randn({9}, generator));
+    };
+    auto density = make();
+    ASSERT_TRUE(density.batches_particles());
+    auto positions = at::randn({4, density.dimension()}, generator, at::kDouble) * 0.5;
+    auto rows = at::tensor({0, 2, 3, 7}, at::kLong);
+    at::Tensor gradients;
+    auto values = density.log_density_and_gradient_batch(positions, gradients, rows);
+    for (int64_t p = 0; p < 4; ++p) {
+      at::Tensor g;
+      EXPECT_NEAR(values[p].item<double>(), density.log_density_and_gradient(positions[p], g, rows), 1e-9) << p;
+      EXPECT_TRUE(at::allclose(gradients[p], g, 1e-9, 1e-9)) << p;
+    }
+  }
+}

@@ -22,4 +22,10 @@ at::Tensor bootstrap_sample(int64_t n, at::Generator& generator) {
   return at::randint(0, n, {n}, generator, at::kLong);
 }
 
+std::pair<at::Tensor, at::Tensor> bootstrap_rows(const at::Tensor& inputs, const at::Tensor& targets,
+                                                 at::Generator& generator) {
+  auto rows = bootstrap_sample(inputs.size(0), generator).to(inputs.device());
+  return {inputs.index_select(0, rows), targets.index_select(0, rows)};
+}
+
 }  // namespace credence::data

@@ -13,5 +13,8 @@ std::pair<at::Tensor, at::Tensor> train_validation_split(int64_t n, double fract
 
 // n row indices drawn from 0..n-1 with replacement (bagging; Breiman 1996).
 at::Tensor bootstrap_sample(int64_t n, at::Generator& generator);
+// The rows of `inputs` and `targets` at one bootstrap sample (on their device).
+std::pair<at::Tensor, at::Tensor> bootstrap_rows(const at::Tensor& inputs, const at::Tensor& targets,
+                                                 at::Generator& generator);
 
 }  // namespace credence::data

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <ostream>
 #include <stdexcept>
+#include <tuple>
 
 namespace credence::workflow {
 
@@ -141,11 +142,7 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
       *training.progress() << "member " << (m + 1) << "/" << options.members() << "\n";
     }
     auto member_inputs = z_train, member_labels = y_train;
-    if (options.bootstrap()) {
-      auto rows = data::bootstrap_sample(z_train.size(0), generator).to(device);
-      member_inputs = z_train.index_select(0, rows);
-      member_labels = y_train.index_select(0, rows);
-    }
+    if (options.bootstrap()) std::tie(member_inputs, member_labels) = data::bootstrap_rows(z_train, y_train, generator);
     fit.histories.push_back(
         options.likelihood() == inference::ClassLikelihood::categorical
             ? inference::train_classifier(net, member_inputs, member_labels, training, generator, validation)

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <ostream>
 #include <stdexcept>
+#include <tuple>
 
 namespace credence::workflow {
 
@@ -108,11 +109,7 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
       *training.progress() << "member " << (m + 1) << "/" << options.members() << "\n";
     }
     auto member_inputs = z_train, member_targets = t_train;
-    if (options.bootstrap()) {
-      auto rows = data::bootstrap_sample(z_train.size(0), generator).to(device);
-      member_inputs = z_train.index_select(0, rows);
-      member_targets = t_train.index_select(0, rows);
-    }
+    if (options.bootstrap()) std::tie(member_inputs, member_targets) = data::bootstrap_rows(z_train, t_train, generator);
     fit.histories.push_back(
         inference::train(net, likelihood, member_inputs, member_targets, training, generator, validation));
     model.members.push_back(net);

@@ -41,4 +41,9 @@ TEST(Split, ABootstrapSampleRepeatsRowsAsSamplingWithReplacementDoes) {
   // Each row is left out with probability (1 - 1/n)^n -> 1/e: 63.2% distinct, standard error about 0.22% at this n.
   EXPECT_NEAR(static_cast<double>(distinct.size()) / n, 1.0 - std::exp(-1.0), 0.012);
   EXPECT_THROW(data::bootstrap_sample(0, generator), std::invalid_argument);
+  // Resampled rows keep each input with its own target.
+  auto inputs = at::arange(50, at::kFloat).view({50, 1}), targets = 2.0 * at::arange(50, at::kFloat);
+  auto [x, t] = data::bootstrap_rows(inputs, targets, generator);
+  ASSERT_EQ(x.size(0), 50);
+  EXPECT_TRUE(at::equal(t, 2.0 * x.squeeze(1)));
 }

@@ -30,6 +30,24 @@ std::string training_settings_json(const RegressionFitOptions& options) {
   return j.dump();
 }
 
+inference::GaussianLikelihoodOptions regression_likelihood_options(const RegressionFitOptions& options,
+                                                                   const data::Standardizer& target_scaler) {
+  inference::GaussianLikelihoodOptions likelihood_options;
+  likelihood_options.noise(options.noise());
+  if (options.noise() == inference::NoiseModel::heteroscedastic) {
+    likelihood_options.min_log_variance(inference::kStandardisedMinLogVariance)
+        .max_log_variance(inference::kStandardisedMaxLogVariance);
+  }
+  if (options.noise() == inference::NoiseModel::fixed) {
+    if (!(options.noise_precision() > 0.0)) throw std::invalid_argument("--tau: the noise precision must be positive");
+    const double target_std = target_scaler.std.item<double>();
+    likelihood_options.noise_variance(1.0 / (options.noise_precision() * target_std * target_std));
+  } else {
+    likelihood_options.noise_variance(0.1);  // a starting guess in standardised units
+  }
+  return likelihood_options;
+}
+
 RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets,
                              const std::vector<std::string>& feature_names, const std::string& target_name,
                              const RegressionFitOptions& options) {
@@ -64,19 +82,7 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
   model.seed = options.seed();
   model.training_json = training_settings_json(options);
 
-  inference::GaussianLikelihoodOptions likelihood_options;
-  likelihood_options.noise(options.noise());
-  if (options.noise() == inference::NoiseModel::heteroscedastic) {
-    likelihood_options.min_log_variance(inference::kStandardisedMinLogVariance)
-        .max_log_variance(inference::kStandardisedMaxLogVariance);
-  }
-  if (options.noise() == inference::NoiseModel::fixed) {
-    if (!(options.noise_precision() > 0.0)) throw std::invalid_argument("--tau: the noise precision must be positive");
-    const double target_std = model.target_scaler.std.item<double>();
-    likelihood_options.noise_variance(1.0 / (options.noise_precision() * target_std * target_std));
-  } else {
-    likelihood_options.noise_variance(0.1);  // a starting guess in standardised units
-  }
+  const auto likelihood_options = regression_likelihood_options(options, model.target_scaler);
   const int64_t output_width = inference::GaussianLikelihood(likelihood_options)->output_width();
   const auto spec = nn::network_spec_for(options.network(), {inputs.size(1)}, output_width);
 

@@ -65,6 +65,12 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
                              const std::vector<std::string>& feature_names, const std::string& target_name,
                              const RegressionFitOptions& options);
 
+// The likelihood of a fit on standardised targets: the noise model, a fixed precision converted
+// from original units, the heteroscedastic head's bounds, a starting variance of 0.1. Every
+// regression fit (trained, sampled) builds it here.
+inference::GaussianLikelihoodOptions regression_likelihood_options(const RegressionFitOptions& options,
+                                                                   const data::Standardizer& target_scaler);
+
 // The training settings as a JSON object, as stored in the model file.
 std::string training_settings_json(const RegressionFitOptions& options);
 

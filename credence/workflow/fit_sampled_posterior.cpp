@@ -169,16 +169,7 @@ RegressionFit fit_sampled_regression(const at::Tensor& inputs, const at::Tensor&
   model.seed = options.seed();
   model.posterior = options.posterior();
 
-  inference::GaussianLikelihoodOptions likelihood_options;
-  likelihood_options.noise(options.noise());
-  if (options.noise() == inference::NoiseModel::fixed) {
-    if (!(options.noise_precision() > 0.0)) throw std::invalid_argument("--tau: the noise precision must be positive");
-    const double target_std = model.target_scaler.std.item<double>();
-    likelihood_options.noise_variance(1.0 / (options.noise_precision() * target_std * target_std));
-  } else {
-    likelihood_options.noise_variance(0.1);  // the chains' starting noise, in standardised units
-  }
-  inference::GaussianLikelihood likelihood(likelihood_options);
+  inference::GaussianLikelihood likelihood(regression_likelihood_options(options, model.target_scaler));
   const auto spec = nn::network_spec_for(options.network(), {inputs.size(1)}, likelihood->output_width());
   check_deterministic(spec, options.posterior());
   nn::Network net(spec);

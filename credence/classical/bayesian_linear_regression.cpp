@@ -5,6 +5,8 @@
 // m_N = beta S_N X^T t, so each fixed-point step costs O(p^2 + n p) instead of a new solve.
 #include "credence/classical/bayesian_linear_regression.h"
 
+#include "credence/core/gaussian.h"
+
 #include "credence/classical/validation.h"
 
 #include <cmath>
@@ -15,7 +17,7 @@ namespace credence::classical {
 
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093453;  // ln(2 pi)
+using core::kLog2Pi;
 
 }  // namespace
 

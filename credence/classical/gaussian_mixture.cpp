@@ -1,6 +1,8 @@
 // Gaussian mixture by EM.
 #include "credence/classical/gaussian_mixture.h"
 
+#include "credence/core/gaussian.h"
+
 #include "credence/classical/kmeans.h"
 #include "credence/classical/validation.h"
 
@@ -12,7 +14,7 @@ namespace credence::classical {
 
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093453;
+using core::kLog2Pi;
 // scikit-learn adds 10 machine epsilons to each component's mass so that an empty component divides safely.
 constexpr double kMassFloor = 10.0 * std::numeric_limits<double>::epsilon();
 

@@ -7,6 +7,8 @@
 // [n, n, p] tensor of derivatives.
 #include "credence/classical/gaussian_process.h"
 
+#include "credence/core/gaussian.h"
+
 #include "credence/classical/bounded_lbfgs.h"
 #include "credence/classical/validation.h"
 
@@ -19,7 +21,7 @@ namespace credence::classical {
 
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093453;
+using core::kLog2Pi;
 
 std::string format_short(double value) {
   char buffer[32];

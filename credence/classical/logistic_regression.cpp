@@ -7,6 +7,8 @@
 // along it is zero) or any probability (which never sees it).
 #include "credence/classical/logistic_regression.h"
 
+#include "credence/core/gaussian.h"
+
 #include "credence/classical/validation.h"
 
 #include <algorithm>
@@ -18,7 +20,7 @@ namespace credence::classical {
 
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093453;
+using core::kLog2Pi;
 constexpr double kGaugePrecision = 1.0;
 
 struct Problem {

@@ -4,6 +4,8 @@
 // O(d^2 q) whatever n is (Tipping & Bishop 1999, eqs. 29-30).
 #include "credence/classical/probabilistic_pca.h"
 
+#include "credence/core/gaussian.h"
+
 #include "credence/classical/pca.h"
 #include "credence/classical/validation.h"
 
@@ -15,7 +17,7 @@ namespace credence::classical {
 
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093453;
+using core::kLog2Pi;
 
 // M = W^T W + sigma^2 I, the q x q matrix that every quantity of the model goes through.
 at::Tensor latent_precision(const at::Tensor& w, double sigma2) {

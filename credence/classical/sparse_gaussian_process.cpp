@@ -2,6 +2,8 @@
 // optimisation, and the predictive distribution of the whitened posterior.
 #include "credence/classical/sparse_gaussian_process.h"
 
+#include "credence/core/gaussian.h"
+
 #include "credence/classical/bounded_lbfgs.h"
 #include "credence/classical/gaussian_process.h"
 #include "credence/classical/kmeans.h"
@@ -17,7 +19,7 @@ namespace credence::classical {
 
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093453;
+using core::kLog2Pi;
 
 struct InducingFactor {
   at::Tensor factor;

@@ -7,6 +7,8 @@
 // so the recorded sequence cannot decrease.
 #include "credence/classical/variational_mixture.h"
 
+#include "credence/core/gaussian.h"
+
 #include "credence/classical/kmeans.h"
 #include "credence/classical/validation.h"
 
@@ -18,7 +20,7 @@ namespace credence::classical {
 
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093453;
+using core::kLog2Pi;
 constexpr double kLogPi = 1.1447298858494002;
 constexpr double kLog2 = 0.6931471805599453;
 

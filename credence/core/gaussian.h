@@ -5,6 +5,9 @@
 
 namespace credence::core {
 
+// ln(2 pi), the normalising constant of every Gaussian log density.
+inline constexpr double kLog2Pi = 1.8378770664093453;
+
 // sigma = softplus(rho) = log(1 + exp(rho)), always positive, smooth in rho.
 at::Tensor softplus(const at::Tensor& rho);
 // rho such that softplus(rho) = sigma (sigma > 0).

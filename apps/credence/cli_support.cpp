@@ -286,6 +286,13 @@ void check_output(const std::string& option, const std::string& path, const std:
   }
 }
 
+bool same_path(const std::string& a, const std::string& b) {
+  FileIdentity x{}, y{};
+  if (identity_of(a, x) && identity_of(b, y)) return x.device == y.device && x.inode == y.inode;
+  std::error_code error_a, error_b;
+  return std::filesystem::weakly_canonical(a, error_a) == std::filesystem::weakly_canonical(b, error_b);
+}
+
 void check_output_directory(const std::string& option, const std::string& path) {
   require(!path.empty(), option, "expected a folder name");
   require(path != data::kStandardOutput, option, "expected a folder name, got '-'");

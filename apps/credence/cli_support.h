@@ -62,6 +62,9 @@ struct Input {
 void check_output(const std::string& option, const std::string& path, const std::vector<Input>& inputs,
                   bool standard_output = false);
 
+// Whether two paths name the same file: the same inode when both exist, else the same absolute path.
+bool same_path(const std::string& a, const std::string& b);
+
 // An output folder (demo --out-dir): "-" and an existing path that is not a directory are refused.
 void check_output_directory(const std::string& option, const std::string& path);
 

@@ -44,7 +44,20 @@ struct TrainArguments {
   int64_t cycles = 10, epochs_per_cycle = 50, samples_per_cycle = 5, particles = 20;
   double exploration_fraction = 0.5, friction = 0.1;
   bool lr_given = false, epochs_given = false;
+  // Checkpoints (workflow/resumable_training.h).
+  std::string checkpoint, resume;
+  int64_t checkpoint_every = 1;
 };
+
+workflow::CheckpointSettings checkpoint_settings(const TrainArguments& a) {
+  require(a.checkpoint_every > 0, "--checkpoint-every",
+          "expected a positive number of epochs, got " + std::to_string(a.checkpoint_every));
+  workflow::CheckpointSettings settings;
+  settings.path = a.checkpoint;
+  settings.every = a.checkpoint_every;
+  settings.resume = a.resume;
+  return settings;
+}
 
 // The sampler settings of the command line on a fit's options (regression or classification).
 template <typename Options>
@@ -81,6 +94,11 @@ void print_posterior_report(const std::string& report, bool quiet) {
   for (std::string line; std::getline(lines, line);) {
     if (!quiet || line.rfind("warning:", 0) == 0) std::cerr << line << "\n";
   }
+}
+
+void print_warnings(const std::string& warnings) {
+  std::istringstream lines(warnings);
+  for (std::string line; std::getline(lines, line);) std::cerr << "warning: " << line << "\n";
 }
 
 void check_common(const TrainArguments& a) {
@@ -160,6 +178,7 @@ void run_train_regression(const TrainArguments& a) {
   options.validation_samples(a.samples);
   options.seed(a.seed);
   options.training(training_options(a));
+  options.checkpoint(checkpoint_settings(a));
   apply_sampler_arguments(a, options);
   auto table = data::read_csv(a.data);
   table.column_index(a.target);
@@ -173,6 +192,7 @@ void run_train_regression(const TrainArguments& a) {
 
   auto fit = fit_with_network_errors([&] { return workflow::fit_regression(inputs, targets, features, a.target, options); });
   io::save_regression_model(a.out, fit.model);
+  print_warnings(fit.warnings);
   print_posterior_report(fit.posterior_report, a.quiet);
   if (!a.quiet) {
     double seconds = 0.0;
@@ -208,6 +228,7 @@ void run_train_classification(const TrainArguments& a) {
   options.validation_samples(a.samples);
   options.seed(a.seed);
   options.training(training_options(a));
+  options.checkpoint(checkpoint_settings(a));
   apply_sampler_arguments(a, options);
   auto data = read_training_data(a.data, a.target, a.features);
   options.input_scale(data.layout.kind == "image" ? a.input_scale : 0.0);
@@ -215,6 +236,7 @@ void run_train_classification(const TrainArguments& a) {
     return workflow::fit_classification(data.inputs, data.labels, data.layout, data.class_names, data.target_name, options);
   });
   io::save_classification_model(a.out, fit.model);
+  print_warnings(fit.warnings);
   print_posterior_report(fit.posterior_report, a.quiet);
   if (!a.quiet) {
     double seconds = 0.0;
@@ -238,8 +260,16 @@ void run_train_classification(const TrainArguments& a) {
 }
 
 void run_train(const TrainArguments& a) {
-  check_output("--out", a.out,
-               {{"--data", a.data}, {"--network", a.network.network}, {"--init-from", a.network.init_from}});
+  const std::vector<Input> inputs{
+      {"--data", a.data}, {"--network", a.network.network}, {"--init-from", a.network.init_from}, {"--resume", a.resume}};
+  check_output("--out", a.out, inputs);
+  if (!a.checkpoint.empty()) {
+    check_output("--checkpoint", a.checkpoint, {inputs[0], inputs[1], inputs[2]});
+    require(!same_path(a.checkpoint, a.out), "--checkpoint", a.checkpoint + " is also the model file --out writes");
+  }
+  if (!a.resume.empty()) {
+    require(!same_path(a.resume, a.out), "--resume", a.resume + " is also the model file --out writes");
+  }
   apply_threads(a.threads);
   check_common(a);
   if (a.task == "regression") {
@@ -318,6 +348,16 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()->group(sampling);
   c->add_option("--friction", args->friction, "sghmc: friction (1 - momentum)")->capture_default_str()->group(sampling);
   c->add_option("--particles", args->particles, "svgd: particles (networks)")->capture_default_str()->group(sampling);
+  const std::string checkpoints = "Checkpoints (bbb, mcdropout, deterministic, ensembles)";
+  c->add_option("--checkpoint", args->checkpoint,
+                "Write a checkpoint to this file every --checkpoint-every epochs (replaced atomically)")
+      ->group(checkpoints);
+  c->add_option("--checkpoint-every", args->checkpoint_every, "Epochs between two checkpoints")
+      ->capture_default_str()->group(checkpoints);
+  c->add_option("--resume", args->resume,
+                "Continue the training of this checkpoint (same data and options; checkpoints go on to it, or to "
+                "--checkpoint)")
+      ->group(checkpoints);
   add_threads_option(c, args->threads);
   c->add_flag("--quiet", args->quiet, "No progress bar");
   c->callback([args, c] {

@@ -1,6 +1,8 @@
 // AutogradStep: forward, the ELBO, backward and torch::optim::Adam.
 #include "credence/inference/autograd_step.h"
 
+#include <stdexcept>
+
 namespace credence::inference {
 
 AutogradStep::AutogradStep(nn::Network net, std::shared_ptr<torch::nn::Module> likelihood,
@@ -38,6 +40,56 @@ void AutogradStep::update(double learning_rate) {
   loss_.backward();
   optimizer_->step();
   loss_ = at::Tensor();
+}
+
+namespace {
+
+// torch::optim keys a parameter's state by its implementation's address.
+std::string state_key(const at::Tensor& parameter) { return c10::guts::to_string(parameter.unsafeGetTensorImpl()); }
+
+}  // namespace
+
+std::vector<at::Tensor> AutogradStep::state() const {
+  std::vector<at::Tensor> out;
+  for (const auto& group : optimizer_->param_groups()) {
+    for (const auto& p : group.params()) {
+      const auto found = optimizer_->state().find(state_key(p));
+      if (found == optimizer_->state().end()) {
+        out.insert(out.end(), 3, at::Tensor());
+        continue;
+      }
+      const auto& adam = static_cast<const torch::optim::AdamParamState&>(*found->second);
+      out.push_back(at::tensor(std::vector<int64_t>{adam.step()}, at::TensorOptions().dtype(at::kLong)));
+      out.push_back(adam.exp_avg().clone());
+      out.push_back(adam.exp_avg_sq().clone());
+    }
+  }
+  return out;
+}
+
+void AutogradStep::load_state(const std::vector<at::Tensor>& state) {
+  size_t next = 0;
+  auto& states = optimizer_->state();
+  for (const auto& group : optimizer_->param_groups()) {
+    for (const auto& p : group.params()) {
+      if (next + 3 > state.size()) throw std::invalid_argument("the saved optimiser state does not fit this network");
+      const auto &step = state[next], &first = state[next + 1], &second = state[next + 2];
+      next += 3;
+      if (!step.defined()) {
+        states.erase(state_key(p));
+        continue;
+      }
+      if (!first.defined() || !second.defined() || first.sizes() != p.sizes() || second.sizes() != p.sizes()) {
+        throw std::invalid_argument("the saved optimiser state does not fit this network");
+      }
+      auto adam = std::make_unique<torch::optim::AdamParamState>();
+      adam->step(step.item<int64_t>());
+      adam->exp_avg(first.to(p.options()).clone());
+      adam->exp_avg_sq(second.to(p.options()).clone());
+      states[state_key(p)] = std::move(adam);
+    }
+  }
+  if (next != state.size()) throw std::invalid_argument("the saved optimiser state does not fit this network");
 }
 
 }  // namespace credence::inference

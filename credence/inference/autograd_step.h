@@ -19,6 +19,10 @@ class AutogradStep final : public MinibatchStep {
                double weight_decay);
   StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) override;
   void update(double learning_rate) override;
+  // Per parameter, in the optimiser's order: its step count (int64) and Adam's two moments,
+  // all undefined before its first step.
+  std::vector<at::Tensor> state() const override;
+  void load_state(const std::vector<at::Tensor>& state) override;
 
  private:
   nn::Network net_;

@@ -581,6 +581,42 @@ void FusedMlpStep::update(double learning_rate) {
   }
 }
 
+std::vector<at::Tensor> FusedMlpStep::state() const {
+  std::vector<at::Tensor> out;
+  out.push_back(at::tensor(std::vector<double>{static_cast<double>(adam_step_), log_noise_first_, log_noise_second_},
+                           at::TensorOptions().dtype(at::kDouble)));
+  for (const auto& layer : layers_) {
+    for (const auto* moments : {&layer.weight_moments, &layer.bias_moments, &layer.weight_rho_moments, &layer.bias_rho_moments}) {
+      out.push_back(moments->first.defined() ? moments->first.clone() : at::Tensor());
+      out.push_back(moments->second.defined() ? moments->second.clone() : at::Tensor());
+    }
+  }
+  return out;
+}
+
+void FusedMlpStep::load_state(const std::vector<at::Tensor>& state) {
+  if (state.size() != 1 + 8 * layers_.size() || !state[0].defined() || state[0].numel() != 3) {
+    throw std::invalid_argument("the saved optimiser state does not fit this network (fused step)");
+  }
+  const auto scalars = state[0].to(at::kDouble).contiguous();
+  adam_step_ = static_cast<int64_t>(scalars[0].item<double>());
+  log_noise_first_ = scalars[1].item<double>();
+  log_noise_second_ = scalars[2].item<double>();
+  size_t next = 1;
+  at::NoGradGuard no_grad;
+  for (auto& layer : layers_) {
+    for (auto* moments : {&layer.weight_moments, &layer.bias_moments, &layer.weight_rho_moments, &layer.bias_rho_moments}) {
+      for (auto* moment : {&moments->first, &moments->second}) {
+        const auto& saved = state[next++];
+        if (moment->defined() != saved.defined() || (saved.defined() && saved.sizes() != moment->sizes())) {
+          throw std::invalid_argument("the saved optimiser state does not fit this network (fused step)");
+        }
+        if (saved.defined()) moment->copy_(saved);
+      }
+    }
+  }
+}
+
 std::vector<at::Tensor> FusedMlpStep::gradients() const {
   std::vector<at::Tensor> out;
   const float kl_scale = static_cast<float>(kl_scale_);

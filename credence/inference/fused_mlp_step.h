@@ -37,6 +37,10 @@ class FusedMlpStep final : public MinibatchStep {
 
   StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) override;
   void update(double learning_rate) override;
+  // [adam step, the noise variance's two moments] (float64), then per layer the Adam moments of
+  // weight, bias, weight rho and bias rho (first, second; undefined without rho).
+  std::vector<at::Tensor> state() const override;
+  void load_state(const std::vector<at::Tensor>& state) override;
 
   // The gradient of the last evaluate()'s loss (without weight decay) for every parameter, in
   // the order of net->parameters() followed by the likelihood's parameters; for tests.

@@ -4,6 +4,8 @@
 
 #include <ATen/ATen.h>
 
+#include <vector>
+
 namespace credence::inference {
 
 struct StepValues {
@@ -18,6 +20,10 @@ class MinibatchStep {
   virtual StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) = 0;
   // One Adam step with the gradients of the last evaluate().
   virtual void update(double learning_rate) = 0;
+  // The optimiser's state (moments and step count) as tensors, undefined where a moment does not
+  // exist yet; load_state puts a state from the same step on the same network back.
+  virtual std::vector<at::Tensor> state() const = 0;
+  virtual void load_state(const std::vector<at::Tensor>& state) = 0;
 };
 
 }  // namespace credence::inference

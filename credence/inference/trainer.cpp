@@ -26,13 +26,6 @@ struct Snapshot {
   std::vector<at::Tensor> tensors;
 };
 
-std::vector<at::Tensor> state_tensors(torch::nn::Module& module) {
-  std::vector<at::Tensor> out;
-  for (auto& p : module.parameters()) out.push_back(p);
-  for (auto& b : module.buffers()) out.push_back(b);
-  return out;
-}
-
 Snapshot take_snapshot(const std::vector<at::Tensor>& tensors) {
   Snapshot s;
   for (auto& t : tensors) s.tensors.push_back(t.defined() ? t.detach().clone() : at::Tensor());
@@ -53,7 +46,12 @@ std::string format_duration(double seconds) {
   return buffer;
 }
 
-void draw_progress(std::ostream& out, const EpochRecord& record, int64_t total_epochs, double elapsed) {
+// The time left at the pace of the epochs this run has trained (a resumed run started at first_epoch).
+double seconds_left(const EpochRecord& record, int64_t first_epoch, int64_t total_epochs, double elapsed) {
+  return elapsed * static_cast<double>(total_epochs - record.epoch) / static_cast<double>(record.epoch - first_epoch + 1);
+}
+
+void draw_progress(std::ostream& out, const EpochRecord& record, int64_t first_epoch, int64_t total_epochs, double elapsed) {
   constexpr int kWidth = 24;
   const double fraction = static_cast<double>(record.epoch) / static_cast<double>(total_epochs);
   const int filled = static_cast<int>(fraction * kWidth);
@@ -61,17 +59,17 @@ void draw_progress(std::ostream& out, const EpochRecord& record, int64_t total_e
   line << "\repoch " << record.epoch << "/" << total_epochs << " [" << std::string(filled, '=')
        << std::string(kWidth - filled, ' ') << "] loss " << record.loss << " kl " << record.kl;
   if (!std::isnan(record.validation_nll)) line << " val-nll " << record.validation_nll;
-  const double remaining = elapsed / fraction - elapsed;
-  line << " left " << format_duration(remaining) << "   ";
+  line << " left " << format_duration(seconds_left(record, first_epoch, total_epochs, elapsed)) << "   ";
   out << line.str() << std::flush;
 }
 
 // The same figures as the bar, one line each, for a log file.
-void write_progress_line(std::ostream& out, const EpochRecord& record, int64_t total_epochs, double elapsed) {
-  const double fraction = static_cast<double>(record.epoch) / static_cast<double>(total_epochs);
+void write_progress_line(std::ostream& out, const EpochRecord& record, int64_t first_epoch, int64_t total_epochs,
+                         double elapsed) {
   out << "epoch " << record.epoch << "/" << total_epochs << " loss " << record.loss << " kl " << record.kl;
   if (!std::isnan(record.validation_nll)) out << " val-nll " << record.validation_nll;
-  out << " elapsed " << format_duration(elapsed) << " left " << format_duration(elapsed / fraction - elapsed) << "\n"
+  out << " elapsed " << format_duration(elapsed) << " left "
+      << format_duration(seconds_left(record, first_epoch, total_epochs, elapsed)) << "\n"
       << std::flush;
 }
 
@@ -99,6 +97,47 @@ void check_plausible(double negative_log_likelihood, int64_t epoch) {
   }
 }
 
+// Puts a checkpoint's state back: parameters, the best epoch's copy, the optimiser and the
+// generator. Pruned weights are not checkpointed (the prune command does not resume), so the
+// fused step, built before this on the same parameters' storage, sees the restored values.
+void restore_state(const TrainingState& state, std::vector<at::Tensor>& tracked, Snapshot& best, MinibatchStep& step,
+                   at::Generator& generator) {
+  auto check = [&](const std::vector<at::Tensor>& saved, const char* what) {
+    bool fits = saved.size() == tracked.size();
+    for (size_t i = 0; fits && i < saved.size(); ++i) {
+      fits = saved[i].defined() == tracked[i].defined() && (!saved[i].defined() || saved[i].sizes() == tracked[i].sizes());
+    }
+    if (!fits) throw std::invalid_argument(std::string("the checkpoint's ") + what + " do not fit this network");
+  };
+  check(state.tensors, "parameters");
+  if (!state.best_tensors.empty()) check(state.best_tensors, "best-epoch parameters");
+  {
+    at::NoGradGuard no_grad;
+    for (size_t i = 0; i < tracked.size(); ++i) {
+      if (tracked[i].defined()) tracked[i].copy_(state.tensors[i]);
+    }
+  }
+  best.tensors = state.best_tensors;
+  step.load_state(state.optimizer);
+  generator.set_state(state.generator_state);
+}
+
+TrainingState capture_state(const TrainingHistory& history, double best_score, int64_t epochs_since_best,
+                            const std::vector<at::Tensor>& tracked, const Snapshot& best, const MinibatchStep& step,
+                            const at::Generator& generator) {
+  TrainingState state;
+  state.epochs_done = static_cast<int64_t>(history.epochs.size());
+  state.records = history.epochs;
+  state.best_score = best_score;
+  state.best_epoch = history.best_epoch;
+  state.epochs_since_best = epochs_since_best;
+  state.tensors = take_snapshot(tracked).tensors;
+  state.best_tensors = best.tensors;
+  state.optimizer = step.state();
+  state.generator_state = generator.get_state();
+  return state;
+}
+
 // The epoch loop around one minibatch step; `likelihood` (may be null) holds parameters to snapshot.
 TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Module>& likelihood, MinibatchStep& step,
                            const at::Tensor& x, const at::Tensor& y, const TrainOptions& options, at::Generator& generator,
@@ -107,19 +146,31 @@ TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Mo
   const int64_t batch_size = std::min(options.batch_size(), n);
   const int64_t num_batches = (n + batch_size - 1) / batch_size;
 
-  auto tracked = state_tensors(*net);
-  if (likelihood) {
-    auto extra = state_tensors(*likelihood);
-    tracked.insert(tracked.end(), extra.begin(), extra.end());
-  }
+  auto tracked = training_tensors(net, likelihood.get());
   Snapshot best;
   double best_score = std::numeric_limits<double>::infinity();
   int64_t epochs_since_best = 0;
 
   TrainingHistory history;
+  int64_t first_epoch = 1;
+  const auto& checkpoints = options.checkpoints();
+  if (checkpoints.resume) {
+    const auto& state = *checkpoints.resume;
+    if (state.epochs_done < 0 || state.epochs_done >= options.epochs() ||
+        static_cast<int64_t>(state.records.size()) != state.epochs_done) {
+      throw std::invalid_argument("the checkpoint is at epoch " + std::to_string(state.epochs_done) + " of a training of " +
+                                  std::to_string(options.epochs()) + " epochs");
+    }
+    restore_state(state, tracked, best, step, generator);
+    best_score = state.best_score;
+    epochs_since_best = state.epochs_since_best;
+    history.best_epoch = state.best_epoch;
+    history.epochs = state.records;
+    first_epoch = state.epochs_done + 1;
+  }
   const auto start = Clock::now();
   net->train();
-  for (int64_t epoch = 1; epoch <= options.epochs(); ++epoch) {
+  for (int64_t epoch = first_epoch; epoch <= options.epochs(); ++epoch) {
     const double learning_rate =
         learning_rate_at(options.learning_rate_schedule(), options.learning_rate(), epoch, options.epochs());
     auto order = at::randperm(n, generator, at::TensorOptions().dtype(at::kLong).device(x.device()));
@@ -162,14 +213,17 @@ TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Mo
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     if (options.progress()) {
       if (!options.progress_as_lines()) {
-        draw_progress(*options.progress(), record, options.epochs(), elapsed);
+        draw_progress(*options.progress(), record, first_epoch, options.epochs(), elapsed);
       } else if (epoch == options.epochs() || epoch % std::max<int64_t>(1, options.epochs() / 10) == 0) {
-        write_progress_line(*options.progress(), record, options.epochs(), elapsed);
+        write_progress_line(*options.progress(), record, first_epoch, options.epochs(), elapsed);
       }
     }
     if (options.patience() > 0 && epochs_since_best >= options.patience()) {
       history.stopped_early = true;
       break;
+    }
+    if (checkpoints.every > 0 && checkpoints.save && epoch % checkpoints.every == 0 && epoch < options.epochs()) {
+      checkpoints.save(capture_state(history, best_score, epochs_since_best, tracked, best, step, generator));
     }
   }
   if (options.progress() && !options.progress_as_lines()) *options.progress() << "\n";
@@ -195,6 +249,16 @@ bool use_fused_step(const nn::Network& net, const at::Tensor& x, const TrainOpti
 }
 
 }  // namespace
+
+std::vector<at::Tensor> training_tensors(nn::Network& net, torch::nn::Module* likelihood) {
+  std::vector<at::Tensor> out;
+  for (auto* module : {static_cast<torch::nn::Module*>(net.get()), likelihood}) {
+    if (!module) continue;
+    for (auto& p : module->parameters()) out.push_back(p);
+    for (auto& b : module->buffers()) out.push_back(b);
+  }
+  return out;
+}
 
 TrainingHistory train(nn::Network& net, const std::shared_ptr<torch::nn::Module>& likelihood,
                       const NegativeLogLikelihood& negative_log_likelihood, const at::Tensor& x, const at::Tensor& y,

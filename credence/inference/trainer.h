@@ -4,6 +4,7 @@
 #include "credence/inference/gaussian_likelihood.h"
 #include "credence/inference/kl_weighting.h"
 #include "credence/inference/learning_rate_schedule.h"
+#include "credence/inference/training_state.h"
 #include "credence/nn/network.h"
 
 #include <ATen/ATen.h>
@@ -46,6 +47,8 @@ struct TrainOptions {
   // false: always LibTorch's autograd. The two draw their random numbers differently, so the same
   // seed gives different (equally distributed) networks.
   TORCH_ARG(bool, fused) = true;
+  // Checkpoints handed out every few epochs, and a state to resume from (training_state.h).
+  TORCH_ARG(TrainingCheckpoints, checkpoints) = {};
 };
 
 // Called after every epoch; returns the validation NLL per data point (lower is better).
@@ -53,20 +56,16 @@ using ValidationScore = std::function<double()>;
 // Element-wise negative log-likelihood of the targets given the network outputs.
 using NegativeLogLikelihood = std::function<at::Tensor(const at::Tensor& outputs, const at::Tensor& targets)>;
 
-struct EpochRecord {
-  int64_t epoch = 0;
-  double loss = 0.0;
-  double negative_log_likelihood = 0.0;
-  double kl = 0.0;
-  double validation_nll = 0.0;  // NaN when there is no validation set
-};
-
 struct TrainingHistory {
   std::vector<EpochRecord> epochs;
   int64_t best_epoch = 0;  // the epoch whose parameters were kept (0 without validation)
   bool stopped_early = false;
   double seconds = 0.0;
 };
+
+// The tensors a training changes and a checkpoint stores: the network's parameters and buffers,
+// then the likelihood's (may be null), in that order.
+std::vector<at::Tensor> training_tensors(nn::Network& net, torch::nn::Module* likelihood);
 
 // Trains `net` (and the likelihood's own parameters, if any) on rows x, targets y, with autograd.
 // With a validation score, the parameters of the best epoch are restored at the end (unless

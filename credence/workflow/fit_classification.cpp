@@ -74,6 +74,7 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
                                      const std::vector<std::string>& class_names, const std::string& target_name,
                                      const ClassificationFitOptions& options) {
   check(inputs, labels, layout, class_names, options);
+  check_checkpoints_apply(options.checkpoint(), options.posterior());
   if (options.posterior() == "laplace") {
     return fit_laplace_classification(inputs, labels, layout, class_names, target_name, options);
   }
@@ -112,9 +113,17 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
   const auto spec = nn::network_spec_for(options.network(), layout.shape(),
                                          inference::class_output_width(options.likelihood(), classes));
   ClassificationFit fit;
+  ResumableMembers resumable(options.checkpoint(), training_fingerprint(model.training_json, spec.to_json(), options.seed(),
+                                                                        layout.features, inputs, labels));
+  fit.warnings = resumable.warning();
   for (int64_t m = 0; m < options.members(); ++m) {
     auto generator = core::make_generator(options.seed() + static_cast<std::uint64_t>(m), device);
     auto net = start_network(spec, generator, options.initial_network(), options.moped_delta(), device);
+    if (auto history = resumable.restore_finished(m, net, nullptr)) {
+      fit.histories.push_back(*history);
+      model.members.push_back(net);
+      continue;
+    }
 
     // Categorical training goes through train_classifier (which may use the fused step); only
     // noisy logits need an element-wise likelihood for the autograd step.
@@ -137,7 +146,7 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
         return metrics::negative_log_likelihood(p, y_validation);
       };
     }
-    auto training = options.training();
+    auto training = resumable.options_for(m, options.training());
     if (training.progress() && options.members() > 1) {
       *training.progress() << "member " << (m + 1) << "/" << options.members() << "\n";
     }
@@ -147,6 +156,7 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
         options.likelihood() == inference::ClassLikelihood::categorical
             ? inference::train_classifier(net, member_inputs, member_labels, training, generator, validation)
             : inference::train(net, nullptr, nll, member_inputs, member_labels, training, generator, validation));
+    resumable.member_finished(m, net, nullptr, fit.histories.back());
     model.members.push_back(net);
   }
 

@@ -11,6 +11,7 @@
 #include "credence/inference/trainer.h"
 #include "credence/io/classification_model.h"
 #include "credence/nn/network.h"
+#include "credence/workflow/resumable_training.h"
 #include "credence/nn/network_options.h"
 #include "credence/predict/temperature_scaling.h"
 
@@ -46,6 +47,8 @@ struct ClassificationFitOptions {
   // A posterior method of workflow/posterior_method.h fitted on a deterministic network of the spec
   // (empty: the network's own method). Each method's settings sit beside it.
   TORCH_ARG(std::string, posterior) = "";
+  // Checkpoints written through the training, and a checkpoint to resume from (resumable_training.h).
+  TORCH_ARG(CheckpointSettings, checkpoint) = {};
   // posterior "laplace": the subset, Hessian structure, prior precision and predictive (workflow/fit_laplace.h).
   TORCH_ARG(inference::LaplaceOptions, laplace) = {};
   // Sampled posteriors (workflow/fit_sampled_posterior.h): the prior, and each sampler's settings.
@@ -60,6 +63,8 @@ struct ClassificationFit {
   std::vector<inference::TrainingHistory> histories;  // one per member (one for a sampled posterior)
   // A sampled posterior's diagnostics and warnings, as printable lines (empty otherwise).
   std::string posterior_report;
+  // Lines to print before the run's results (a resumed checkpoint's thread-count warning).
+  std::string warnings;
   predict::TemperatureFit temperature;                 // with temperature_scaling
 };
 

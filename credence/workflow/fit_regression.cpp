@@ -59,6 +59,7 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
   }
   if (options.members() < 1) throw std::invalid_argument("--members: expected at least one member");
   check_posterior_method(options.posterior());
+  check_checkpoints_apply(options.checkpoint(), options.posterior());
   // Each posterior method dispatches here to its own fit (workflow/fit_<method>.h).
   if (options.posterior() == "laplace") return fit_laplace_regression(inputs, targets, feature_names, target_name, options);
   if (is_sampled_posterior(options.posterior())) {
@@ -94,11 +95,20 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
     t_validation = model.target_scaler.transform(targets.index_select(0, validation_index.to(device)));
   }
   RegressionFit fit;
+  ResumableMembers resumable(options.checkpoint(), training_fingerprint(model.training_json, spec.to_json(), options.seed(),
+                                                                        feature_names, inputs, targets));
+  fit.warnings = resumable.warning();
   for (int64_t m = 0; m < options.members(); ++m) {
     auto generator = core::make_generator(options.seed() + static_cast<std::uint64_t>(m), device);
     auto net = start_network(spec, generator, options.initial_network(), options.moped_delta(), device);
     inference::GaussianLikelihood likelihood(likelihood_options);
     likelihood->to(device);
+    if (auto history = resumable.restore_finished(m, net, likelihood.ptr().get())) {
+      fit.histories.push_back(*history);
+      model.members.push_back(net);
+      model.likelihoods.push_back(likelihood);
+      continue;
+    }
     inference::ValidationScore validation;
     if (z_validation.defined()) {
       const int64_t samples = options.validation_samples();
@@ -110,7 +120,7 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
         return metrics::mixture_negative_log_likelihood(draws.means, draws.variances, t_validation) + log_target_std;
       };
     }
-    auto training = options.training();
+    auto training = resumable.options_for(m, options.training());
     if (training.progress() && options.members() > 1) {
       *training.progress() << "member " << (m + 1) << "/" << options.members() << "\n";
     }
@@ -118,6 +128,7 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
     if (options.bootstrap()) std::tie(member_inputs, member_targets) = data::bootstrap_rows(z_train, t_train, generator);
     fit.histories.push_back(
         inference::train(net, likelihood, member_inputs, member_targets, training, generator, validation));
+    resumable.member_finished(m, net, likelihood.ptr().get(), fit.histories.back());
     model.members.push_back(net);
     model.likelihoods.push_back(likelihood);
   }

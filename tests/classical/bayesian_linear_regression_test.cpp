@@ -23,7 +23,7 @@ using testing::to_tensor;
 // from the same start as scikit-learn: both sides do the same arithmetic in float64, so they
 // differ by round-off only (an eigen-decomposition of X^T X here, an SVD of X there), far
 // below 1e-6 on these well-conditioned data.
-constexpr double kClosedForm = 1e-6;
+constexpr double kBlrClosedForm = 1e-6;
 
 TEST(BayesianLinearRegression, MatchesScikitLearnBayesianRidge) {
   const auto ref = load_reference("bayesian_ridge.json");
@@ -32,15 +32,15 @@ TEST(BayesianLinearRegression, MatchesScikitLearnBayesianRidge) {
   const auto x_test = to_tensor(ref["x_test"]);
   const auto model = BayesianLinearRegression::fit(x, y);  // the defaults are scikit-learn's
   EXPECT_EQ(model.n_iter, ref["n_iter"].get<int64_t>());
-  expect_close(model.weights_mean, to_tensor(ref["coef"]), kClosedForm, "coef_");
-  expect_close(model.intercept(), ref["intercept"].get<double>(), kClosedForm, "intercept_");
+  expect_close(model.weights_mean, to_tensor(ref["coef"]), kBlrClosedForm, "coef_");
+  expect_close(model.intercept(), ref["intercept"].get<double>(), kBlrClosedForm, "intercept_");
   // scikit-learn's alpha_ is the noise precision (beta here), lambda_ the weight precision (alpha here).
-  expect_close(model.beta, ref["alpha"].get<double>(), kClosedForm, "alpha_");
-  expect_close(model.alpha, ref["lambda"].get<double>(), kClosedForm, "lambda_");
-  expect_close(model.weights_covariance, to_tensor(ref["sigma"]), kClosedForm, "sigma_");
+  expect_close(model.beta, ref["alpha"].get<double>(), kBlrClosedForm, "alpha_");
+  expect_close(model.alpha, ref["lambda"].get<double>(), kBlrClosedForm, "lambda_");
+  expect_close(model.weights_covariance, to_tensor(ref["sigma"]), kBlrClosedForm, "sigma_");
   const auto prediction = model.predict(x_test);
-  expect_close(prediction.mean, to_tensor(ref["predict_mean"]), kClosedForm, "predictive mean");
-  expect_close(prediction.variance().sqrt(), to_tensor(ref["predict_std"]), kClosedForm, "predictive std");
+  expect_close(prediction.mean, to_tensor(ref["predict_mean"]), kBlrClosedForm, "predictive mean");
+  expect_close(prediction.variance().sqrt(), to_tensor(ref["predict_std"]), kBlrClosedForm, "predictive std");
 }
 
 // The posterior and the evidence for fixed alpha, beta against the textbook formulas computed

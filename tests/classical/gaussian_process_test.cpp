@@ -5,6 +5,7 @@
 
 #include "credence/classical/gaussian_process.h"
 #include "credence/core/rng.h"
+#include "support/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -17,15 +18,15 @@ using testing::expect_close;
 using testing::load_reference;
 using testing::to_tensor;
 
-const auto kDouble = at::TensorOptions().dtype(at::kDouble);
+using credence::testing::kDouble;
 
-struct Data {
+struct GpData {
   at::Tensor x, y, x_test;
 };
 
-Data smooth_data(std::uint64_t seed, int64_t n = 30) {
+GpData smooth_data(std::uint64_t seed, int64_t n = 30) {
   auto generator = core::make_generator(seed);
-  Data d;
+  GpData d;
   d.x = 3.0 * at::rand({n, 2}, generator, kDouble) + 1.0;
   d.y = 4.0 * at::sin(2.0 * d.x.select(1, 0)) + d.x.select(1, 1).pow(2) + 0.3 * at::randn({n}, generator, kDouble) + 10.0;
   d.x_test = 5.0 * at::rand({12, 2}, generator, kDouble);

@@ -6,6 +6,7 @@
 
 #include "credence/classical/hidden_markov_model.h"
 #include "credence/core/rng.h"
+#include "support/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +19,7 @@ using testing::expect_close;
 using testing::load_reference;
 using testing::to_tensor;
 
-const auto kDouble = at::TensorOptions().dtype(at::kDouble);
+using credence::testing::kDouble;
 
 struct Sequences {
   at::Tensor x;

@@ -6,6 +6,7 @@
 #include "credence/classical/gaussian_process.h"
 #include "credence/classical/kernel.h"
 #include "credence/core/rng.h"
+#include "support/test_support.h"
 
 #include <torch/csrc/autograd/autograd.h>
 
@@ -17,7 +18,7 @@
 namespace credence::classical {
 namespace {
 
-const auto kDouble = at::TensorOptions().dtype(at::kDouble);
+using credence::testing::kDouble;
 
 // k(x, x') for one pair of rows, straight from R&W (4.9, 4.14, 4.19, 4.31), the product over
 // features of scikit-learn's one-dimensional ExpSineSquared, and the dot product, with variance v, length scales l (one per feature), and the

@@ -15,14 +15,14 @@ using testing::to_tensor;
 
 // Lloyd's algorithm from the same centres reaches the same partition; the inertia of a
 // partition is then a closed form (sums of squares), equal up to round-off.
-constexpr double kClosedForm = 1e-6;
+constexpr double kKmeansClosedForm = 1e-6;
 
 TEST(KMeans, MatchesScikitLearnFromTheSameCentres) {
   const auto ref = load_reference("kmeans.json");
   const auto x = to_tensor(ref["x"]);
   const auto model = KMeans::fit_from(x, to_tensor(ref["init"]));
-  expect_close(model.inertia, ref["fixed_inertia"].get<double>(), kClosedForm, "inertia_");
-  expect_close(model.centres, to_tensor(ref["fixed_centres"]), kClosedForm, "cluster_centers_");
+  expect_close(model.inertia, ref["fixed_inertia"].get<double>(), kKmeansClosedForm, "inertia_");
+  expect_close(model.centres, to_tensor(ref["fixed_centres"]), kKmeansClosedForm, "cluster_centers_");
 }
 
 TEST(KMeans, RestartsFindScikitLearnsBestInertia) {
@@ -31,7 +31,7 @@ TEST(KMeans, RestartsFindScikitLearnsBestInertia) {
   auto generator = core::make_generator(1);
   const auto model = KMeans::fit(x, KMeansOptions(3), generator);
   // Both sides find the global optimum of these well-separated blobs from k-means++ seeds.
-  expect_close(model.inertia, ref["best_inertia"].get<double>(), kClosedForm, "best inertia_");
+  expect_close(model.inertia, ref["best_inertia"].get<double>(), kKmeansClosedForm, "best inertia_");
   EXPECT_NEAR(model.score_inertia(x), model.inertia, 1e-9 * model.inertia);
 }
 

@@ -6,6 +6,7 @@
 
 #include "credence/classical/logistic_regression.h"
 #include "credence/core/rng.h"
+#include "support/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +19,7 @@ using testing::expect_close;
 using testing::load_reference;
 using testing::to_tensor;
 
-const auto kDouble = at::TensorOptions().dtype(at::kDouble);
+using credence::testing::kDouble;
 
 at::Tensor labels_of(const nlohmann::json& j) {
   std::vector<int64_t> values = j.get<std::vector<int64_t>>();

@@ -18,15 +18,15 @@ using testing::load_reference;
 using testing::to_tensor;
 
 // PCA and closed-form PPCA are eigen-decompositions: equal to scikit-learn's SVD up to round-off.
-constexpr double kClosedForm = 1e-6;
+constexpr double kPpcaClosedForm = 1e-6;
 
 TEST(PCA, MatchesScikitLearn) {
   const auto ref = load_reference("pca.json");
   const auto model = PCA::fit(to_tensor(ref["x"]), 2);
-  expect_close(model.explained_variance, to_tensor(ref["explained_variance"]), kClosedForm, "explained_variance_");
-  expect_close(model.components, to_tensor(ref["components"]), kClosedForm, "components_ (canonical signs)");
-  expect_close(model.noise_variance, ref["noise_variance"].get<double>(), kClosedForm, "noise_variance_");
-  expect_close(model.mean, to_tensor(ref["mean"]), kClosedForm, "mean_");
+  expect_close(model.explained_variance, to_tensor(ref["explained_variance"]), kPpcaClosedForm, "explained_variance_");
+  expect_close(model.components, to_tensor(ref["components"]), kPpcaClosedForm, "components_ (canonical signs)");
+  expect_close(model.noise_variance, ref["noise_variance"].get<double>(), kPpcaClosedForm, "noise_variance_");
+  expect_close(model.mean, to_tensor(ref["mean"]), kPpcaClosedForm, "mean_");
 }
 
 // scikit-learn's PCA.score is the average PPCA log-likelihood of the model whose covariance
@@ -36,8 +36,8 @@ TEST(ProbabilisticPCA, LogLikelihoodMatchesScikitLearnPcaScore) {
   const auto x = to_tensor(ref["x"]);
   auto generator = core::make_generator(0);
   const auto model = ProbabilisticPCA::fit(x, ProbabilisticPCAOptions(2).unbiased(true), generator);
-  expect_close(model.average_log_likelihood(x), ref["score_train"].get<double>(), kClosedForm, "score(X)");
-  expect_close(model.average_log_likelihood(to_tensor(ref["x_test"])), ref["score_test"].get<double>(), kClosedForm,
+  expect_close(model.average_log_likelihood(x), ref["score_train"].get<double>(), kPpcaClosedForm, "score(X)");
+  expect_close(model.average_log_likelihood(to_tensor(ref["x_test"])), ref["score_test"].get<double>(), kPpcaClosedForm,
                "score(X_test)");
   // The maximum-likelihood fit (divide by n) scores at least as well on its own training data.
   const auto ml = ProbabilisticPCA::fit(x, ProbabilisticPCAOptions(2), generator);

@@ -7,6 +7,7 @@
 #include "credence/classical/gaussian_process.h"
 #include "credence/classical/sparse_gaussian_process.h"
 #include "credence/core/rng.h"
+#include "support/test_support.h"
 
 #include <torch/csrc/autograd/autograd.h>
 
@@ -17,15 +18,15 @@ namespace {
 
 using testing::expect_close;
 
-const auto kDouble = at::TensorOptions().dtype(at::kDouble);
+using credence::testing::kDouble;
 
-struct Data {
+struct SparseGpData {
   at::Tensor x, y;
 };
 
-Data wave(std::uint64_t seed, int64_t n) {
+SparseGpData wave(std::uint64_t seed, int64_t n) {
   auto generator = core::make_generator(seed);
-  Data d;
+  SparseGpData d;
   d.x = 4.0 * at::rand({n, 2}, generator, kDouble) - 2.0;
   d.y = at::sin(2.0 * d.x.select(1, 0)) * at::cos(d.x.select(1, 1)) + 0.1 * at::randn({n}, generator, kDouble);
   return d;

@@ -20,7 +20,7 @@ using credence::testing::write_text;
 
 namespace {
 
-std::string error_of(const std::function<void()>& action) { return credence::testing::error_message_of(action); }
+using credence::testing::error_message_of;
 
 }  // namespace
 
@@ -54,27 +54,27 @@ TEST(AtomicFile, TheTemporaryFileLivesBesideTheTargetAndGoesWithoutCommit) {
 
 TEST(AtomicFile, RefusesWhatIsNotARegularFile) {
   TemporaryDirectory dir;
-  EXPECT_EQ(error_of([&] { data::write_file_atomically(dir.root(), "x"); }), dir.root() + ": is a directory, not a file");
+  EXPECT_EQ(error_message_of([&] { data::write_file_atomically(dir.root(), "x"); }), dir.root() + ": is a directory, not a file");
   ASSERT_EQ(::mkfifo(dir.path("fifo").c_str(), 0600), 0);
-  EXPECT_EQ(error_of([&] { data::write_file_atomically(dir.path("fifo"), "x"); }),
+  EXPECT_EQ(error_message_of([&] { data::write_file_atomically(dir.path("fifo"), "x"); }),
             dir.path("fifo") + ": is a named pipe (FIFO), not a regular file");
-  EXPECT_EQ(error_of([&] { data::write_file_atomically("/dev/null", "x"); }), "/dev/null: is a device, not a regular file");
-  EXPECT_EQ(error_of([&] { data::write_file_atomically(dir.path("no/such/file"), "x"); }),
+  EXPECT_EQ(error_message_of([&] { data::write_file_atomically("/dev/null", "x"); }), "/dev/null: is a device, not a regular file");
+  EXPECT_EQ(error_message_of([&] { data::write_file_atomically(dir.path("no/such/file"), "x"); }),
             dir.path("no/such/file") + ": cannot write: the directory " + dir.path("no/such") + " does not exist");
   write_text(dir.path("plain"), "p");
-  EXPECT_EQ(error_of([&] { data::write_file_atomically(dir.path("plain/child"), "x"); }),
+  EXPECT_EQ(error_message_of([&] { data::write_file_atomically(dir.path("plain/child"), "x"); }),
             dir.path("plain/child") + ": cannot write: " + dir.path("plain") + " is not a directory");
-  EXPECT_EQ(error_of([&] { data::write_file_atomically("", "x"); }), "the output path is empty");
+  EXPECT_EQ(error_message_of([&] { data::write_file_atomically("", "x"); }), "the output path is empty");
   if (::geteuid() != 0) {  // root writes anyway
     ::chmod(dir.path("plain").c_str(), 0444);
-    EXPECT_NE(error_of([&] { data::write_file_atomically(dir.path("plain"), "x"); }).find("the file is not writable"),
+    EXPECT_NE(error_message_of([&] { data::write_file_atomically(dir.path("plain"), "x"); }).find("the file is not writable"),
               std::string::npos);
   }
   ::symlink("loop", dir.path("loop").c_str());
-  EXPECT_EQ(error_of([&] { data::write_file_atomically(dir.path("loop"), "x"); }),
+  EXPECT_EQ(error_message_of([&] { data::write_file_atomically(dir.path("loop"), "x"); }),
             dir.path("loop") + ": too many levels of symbolic links");
   ::symlink("fifo", dir.path("to_fifo").c_str());
-  EXPECT_EQ(error_of([&] { data::write_file_atomically(dir.path("to_fifo"), "x"); }),
+  EXPECT_EQ(error_message_of([&] { data::write_file_atomically(dir.path("to_fifo"), "x"); }),
             dir.path("to_fifo") + " (a symbolic link to " + dir.path("fifo") + "): is a named pipe (FIFO), not a regular file");
   EXPECT_EQ(folder_listing(dir.root()), (std::vector<std::string>{"fifo", "loop", "plain", "to_fifo"}));
 }

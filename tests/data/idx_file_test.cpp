@@ -24,7 +24,7 @@ using data::write_idx;
 
 namespace {
 
-std::string error_of(const std::function<void()>& action) { return credence::testing::error_message_of(action); }
+using credence::testing::error_message_of;
 
 // The bytes of a 32-bit big-endian number.
 std::string be32(uint32_t v) {
@@ -66,7 +66,7 @@ at::Tensor bytes_tensor(const std::vector<int>& values, std::vector<int64_t> sha
 }
 
 void expect_error(const std::function<void()>& action, const std::vector<std::string>& parts) {
-  const std::string message = error_of(action);
+  const std::string message = error_message_of(action);
   for (const auto& part : parts) {
     EXPECT_NE(message.find(part), std::string::npos) << "message: " << message << "\nexpected: " << part;
   }
@@ -269,19 +269,19 @@ TEST(IdxFile, ALabelsFileGivenAsImagesSaysSo) {
   // Both files hold labels: the images name has the labels' magic 0x00000801.
   write_idx(dir.path("train-images-idx3-ubyte"), bytes_tensor({1, 2, 3}, {3}), false);
   write_idx(dir.path("train-labels-idx1-ubyte"), bytes_tensor({1, 2, 3}, {3}), false);
-  EXPECT_EQ(error_of([&] { read_idx_images(dir.root(), "train"); }),
+  EXPECT_EQ(error_message_of([&] { read_idx_images(dir.root(), "train"); }),
             dir.path("train-images-idx3-ubyte") +
                 ": expected 3 dimensions (images x rows x columns), found 1 (3); this is a labels file (magic "
                 "0x00000801), not an images file");
   // And the other way round.
   write_idx(dir.path("t10k-images-idx3-ubyte"), bytes_tensor({1, 2, 3, 4}, {1, 2, 2}), false);
   write_idx(dir.path("t10k-labels-idx1-ubyte"), bytes_tensor({1, 2, 3, 4}, {1, 2, 2}), false);
-  EXPECT_EQ(error_of([&] { read_idx_images(dir.root(), "t10k"); }),
+  EXPECT_EQ(error_message_of([&] { read_idx_images(dir.root(), "t10k"); }),
             dir.path("t10k-labels-idx1-ubyte") +
                 ": expected 1 dimension (labels), found 3 (1x2x2); this is an images file (magic 0x00000803), not a "
                 "labels file");
   std::filesystem::create_directory(dir.path("folder"));
-  EXPECT_EQ(error_of([&] { read_idx(dir.path("folder")); }), dir.path("folder") + ": is a directory, not a file");
+  EXPECT_EQ(error_message_of([&] { read_idx(dir.path("folder")); }), dir.path("folder") + ": is a directory, not a file");
 }
 
 TEST(IdxFile, WriteRejectsWhatIdxCannotHold) {

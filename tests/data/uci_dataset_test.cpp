@@ -32,7 +32,7 @@ void write_folder(const TemporaryDirectory& dir, const std::vector<std::pair<std
   }
 }
 
-std::string error_of(const std::function<void()>& action) { return credence::testing::error_message_of(action); }
+using credence::testing::error_message_of;
 
 }  // namespace
 
@@ -58,7 +58,7 @@ TEST(UciDataset, ErrorsNameTheFileAndWhatIsWrong) {
                   bool during_split = false) {
     TemporaryDirectory dir;
     write_folder(dir, overrides);
-    auto message = error_of([&] {
+    auto message = error_message_of([&] {
       auto d = data::read_uci_dataset(dir.root());
       if (during_split) d.split(0);
     });
@@ -82,7 +82,7 @@ TEST(UciDataset, ErrorsNameTheFileAndWhatIsWrong) {
 TEST(UciDataset, AFileIsNotAFolder) {
   TemporaryDirectory dir;
   write_text(dir.path("data.txt"), "1 2\n");
-  EXPECT_EQ(error_of([&] { data::read_uci_dataset(dir.path("data.txt")); }),
+  EXPECT_EQ(error_message_of([&] { data::read_uci_dataset(dir.path("data.txt")); }),
             dir.path("data.txt") + ": not a directory (a UCI data set is a folder holding data.txt, index_features.txt, "
                                    "index_target.txt, index_train_K.txt, ...)");
 }

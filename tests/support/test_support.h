@@ -12,6 +12,9 @@
 
 namespace credence::testing {
 
+// Float64 tensors, for tests that compare against exact values.
+inline const auto kDouble = at::TensorOptions().dtype(at::kDouble);
+
 // A fresh empty directory under the system temporary directory, removed at destruction.
 class TemporaryDirectory {
  public:

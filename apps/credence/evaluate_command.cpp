@@ -123,7 +123,8 @@ void run_evaluate(const EvaluateArguments& a) {
   auto model = io::regression_model_from_archive(archive);
   table.column_index(model.target_name);
   auto target = table.select({model.target_name}).squeeze(1);
-  auto p = workflow::predict_regression(model, workflow::model_inputs(table, model.feature_names), a.samples, a.level, a.seed);
+  auto p =
+      workflow::predict_regression(model, workflow::model_inputs(table, model.feature_names), a.samples, a.level, a.seed, target);
   nlohmann::json report = workflow::regression_scores(p, target);
   print_report(report, a.json);
 }

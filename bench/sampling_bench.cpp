@@ -110,7 +110,7 @@ void run_uci(const Arguments& a) {
   const auto started = std::chrono::steady_clock::now();
   auto fit = workflow::fit_regression(train_x, train_y, names, "y", fit_options(a, 0, train_x.size(0)));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  auto prediction = workflow::predict_regression(fit.model, test_x, 1, 0.95, 0);
+  auto prediction = workflow::predict_regression(fit.model, test_x, 1, 0.95, 0, test_y);
   auto scores = workflow::regression_scores(prediction, test_y);
   std::printf("uci %s %s split %lld: rmse %.4f nll %.4f, %.1f s\n", a.data.c_str(), a.method.c_str(),
               static_cast<long long>(a.split), scores["rmse"].get<double>(), scores["nll"].get<double>(), seconds);

@@ -138,7 +138,7 @@ SplitScore fit_and_score(const at::Tensor& x_train, const at::Tensor& y_train, c
   auto options = candidate.options;
   options.seed(seed);
   auto fit = workflow::fit_regression(x_train, y_train, names, "y", options);
-  const auto scores = workflow::regression_scores(workflow::predict_regression(fit.model, x_test, samples, 0.95, seed + 1), y_test);
+  const auto scores = workflow::regression_scores(workflow::predict_regression(fit.model, x_test, samples, 0.95, seed + 1, y_test), y_test);
   return {scores.at("rmse").get<double>(), -scores.at("nll").get<double>()};
 }
 

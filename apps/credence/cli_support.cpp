@@ -1,6 +1,8 @@
 // Shared pieces of the sub-commands.
 #include "cli_support.h"
 
+#include "credence/predict/output_samples.h"
+
 #include "credence/data/atomic_file.h"
 #include "credence/io/archive.h"
 
@@ -305,6 +307,22 @@ void check_output_directory(const std::string& option, const std::string& path) 
 }  // namespace credence::cli
 
 namespace credence::cli {
+
+void add_memory_budget_option(CLI::App* command, int64_t& megabytes) {
+  command
+      ->add_option("--memory-budget", megabytes,
+                   "Bound on the Monte Carlo working memory in MB (MiB): rows are predicted in chunks that fit, "
+                   "with the same numbers whatever the budget")
+      ->capture_default_str();
+}
+
+int64_t memory_budget_bytes(int64_t megabytes) {
+  static_assert(kDefaultMemoryBudgetMb << 20 == predict::kDefaultMemoryBudget, "one default for the CLI and the library");
+  require(megabytes > 0 && megabytes <= kMaxMemoryBudgetMb, "--memory-budget",
+          "expected a positive number of megabytes (MiB) up to " + std::to_string(kMaxMemoryBudgetMb) + ", got " +
+              std::to_string(megabytes));
+  return megabytes << 20;
+}
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 

@@ -23,6 +23,14 @@ inline constexpr int kThreadsPerCore = 4;
 void add_threads_option(CLI::App* command, int& threads);
 void apply_threads(int threads);
 
+// --memory-budget MB for the commands that predict: a bound on the Monte Carlo working memory, in
+// MiB (2^20 bytes), default kDefaultMemoryBudgetMb; memory_budget_bytes() refuses 0, a negative or
+// more than kMaxMemoryBudgetMb, naming the option.
+inline constexpr int64_t kDefaultMemoryBudgetMb = 1024;
+inline constexpr int64_t kMaxMemoryBudgetMb = int64_t{1} << 30;
+void add_memory_budget_option(CLI::App* command, int64_t& megabytes);
+int64_t memory_budget_bytes(int64_t megabytes);
+
 // Whether standard error is a terminal: progress is then a bar redrawn in place, else plain lines.
 bool stderr_is_terminal();
 

@@ -11,6 +11,7 @@
 #include "credence/io/regression_model.h"
 #include "credence/workflow/classical_prediction.h"
 #include "credence/workflow/classification_prediction.h"
+#include "credence/workflow/finite_predictions.h"
 #include "credence/workflow/regression_prediction.h"
 
 #include <nlohmann/json.hpp>
@@ -29,8 +30,11 @@ struct EvaluateArguments {
   double level = 0.95;
   std::uint64_t seed = 0;
   int threads = 0;
+  int64_t memory_budget_mb = kDefaultMemoryBudgetMb;
   bool json = false;
 };
+
+constexpr const char* kNotScored = "; not scored";
 
 // One "key value" row per number; a nested object (the OOD scores per uncertainty measure, the
 // scores before temperature scaling) gives its rows with the keys joined by dots.
@@ -65,23 +69,37 @@ void print_reliability_table(const nlohmann::json& bins) {
   std::cout << std::setprecision(6);
 }
 
+predict::PredictOptions predict_options(const EvaluateArguments& a) {
+  return predict::PredictOptions().samples(a.samples).memory_budget(memory_budget_bytes(a.memory_budget_mb));
+}
+
+// Predictions with a NaN or an infinity are refused, naming the row, before any score is computed.
+predict::ClassificationUncertainty finite_classes(const io::ClassificationModel& model, const LabelledData& data,
+                                                  const EvaluateArguments& a, std::uint64_t seed, double temperature = 0.0) {
+  auto u = workflow::predict_classes(model, data.inputs, predict_options(a), seed, temperature);
+  const auto table = workflow::classification_table(model, u);
+  workflow::check_finite_predictions(table.values, {table.columns.begin() + 1, table.columns.end()}, data.description, false,
+                                     kNotScored);
+  return u;
+}
+
 void evaluate_classifier(const EvaluateArguments& a, const io::Archive& archive) {
   auto model = io::classification_model_from_archive(archive);
   auto data = read_data_for_model(model, a.data, true, "--data");
   LabelledData ood;
   if (!a.ood.empty()) ood = read_data_for_model(model, a.ood, false, "--ood");
-  auto u = workflow::predict_classes(model, data.inputs, a.samples, a.seed);
+  auto u = finite_classes(model, data, a, a.seed);
   auto scores = workflow::classification_scores(u, data.labels);
   nlohmann::json report = {{"method", model.method()}, {"rows", data.inputs.size(0)}};
   for (const auto& key : {"accuracy", "nll", "brier", "ece", "mce"}) report[key] = scores.at(key);
   report["temperature"] = model.head.temperature;
   if (model.head.temperature != 1.0) {
-    auto raw = workflow::classification_scores(workflow::predict_classes(model, data.inputs, a.samples, a.seed, 1.0), data.labels);
+    auto raw = workflow::classification_scores(finite_classes(model, data, a, a.seed, 1.0), data.labels);
     report["before_temperature"] = {{"accuracy", raw.at("accuracy")}, {"nll", raw.at("nll")},
                                     {"brier", raw.at("brier")}, {"ece", raw.at("ece")}};
   }
   if (!a.ood.empty()) {
-    auto out = workflow::predict_classes(model, ood.inputs, a.samples, a.seed + 1);
+    auto out = finite_classes(model, ood, a, a.seed + 1);
     auto o = workflow::ood_scores(u, out);
     report["ood_rows"] = ood.inputs.size(0);
     report["auroc"] = o.at("auroc");
@@ -92,6 +110,7 @@ void evaluate_classifier(const EvaluateArguments& a, const io::Archive& archive)
                                 "Reliability: " + model.method() + " on " + data.description)
         .save(a.reliability_plot);
   }
+  workflow::check_finite_scores(report, a.data);
   if (a.json) {
     report["reliability"] = scores.at("reliability");
     std::cout << report.dump() << "\n";
@@ -108,6 +127,7 @@ void run_evaluate(const EvaluateArguments& a) {
   apply_threads(a.threads);
   require(a.samples > 0, "--samples", "expected a positive number of samples, got " + std::to_string(a.samples));
   require(a.level > 0.0 && a.level < 1.0, "--level", "expected a probability in (0, 1), got " + std::to_string(a.level));
+  memory_budget_bytes(a.memory_budget_mb);
   auto archive = io::read_archive(a.model);
   const auto kind = io::archive_kind(archive);
   if (kind == io::kClassificationNetworkKind) {
@@ -116,15 +136,22 @@ void run_evaluate(const EvaluateArguments& a) {
   }
   require(a.ood.empty(), "--ood", "out-of-distribution scores are for classifiers");
   if (io::is_classical_kind(kind)) {
-    print_report(nlohmann::json::parse(workflow::classical_evaluate(archive, a.data, {a.level, a.samples, a.seed})), a.json);
+    auto report = nlohmann::json::parse(
+        workflow::classical_evaluate(archive, a.data, {a.level, a.samples, a.seed, memory_budget_bytes(a.memory_budget_mb)}));
+    workflow::check_finite_scores(report, a.data);
+    print_report(report, a.json);
     return;
   }
   auto table = data::read_csv(a.data);
   auto model = io::regression_model_from_archive(archive);
   table.column_index(model.target_name);
   auto target = table.select({model.target_name}).squeeze(1);
-  auto p = workflow::predict_regression(model, workflow::model_inputs(table, model.feature_names), a.samples, a.level, a.seed);
+  auto p = workflow::predict_regression(model, workflow::model_inputs(table, model.feature_names), predict_options(a), a.level,
+                                       a.seed, target);
+  workflow::check_finite_predictions(workflow::regression_prediction_values(p), workflow::regression_prediction_columns(), a.data,
+                                     false, kNotScored);
   nlohmann::json report = workflow::regression_scores(p, target);
+  workflow::check_finite_scores(report, a.data);
   print_report(report, a.json);
 }
 
@@ -144,6 +171,7 @@ void add_evaluate_command(CLI::App& app) {
   c->add_option("--level", args->level, "Probability of the central interval")->capture_default_str();
   c->add_option("--seed", args->seed, "Seed of the Monte Carlo draws")->capture_default_str();
   c->add_flag("--json", args->json, "Print one JSON object");
+  add_memory_budget_option(c, args->memory_budget_mb);
   add_threads_option(c, args->threads);
   c->callback([args] { run_evaluate(*args); });
 }

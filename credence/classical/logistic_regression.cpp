@@ -330,14 +330,21 @@ at::Tensor BayesianLogisticRegression::probit_probabilities(const at::Tensor& x)
 }
 
 at::Tensor BayesianLogisticRegression::sample_probabilities(const at::Tensor& x, int64_t samples, at::Generator& generator) const {
+  return probabilities_under(x, sample_parameters(samples, generator));
+}
+
+at::Tensor BayesianLogisticRegression::sample_parameters(int64_t samples, at::Generator& generator) const {
   if (samples < 1) throw std::invalid_argument("logistic: needs at least one sample");
-  const auto design = design_of(*this, x);
   const auto theta = parameters_of(*this);
   const int64_t k = theta.size(0), d = theta.size(1);
   const auto factor = at::linalg_cholesky(covariance);
-  const auto noise = at::randn({samples, k * d}, generator, design.options());
-  const auto draws = (theta.reshape({1, -1}) + noise.matmul(factor.t())).reshape({samples, k, d});
-  return probabilities_from_logits(at::matmul(design, draws.transpose(1, 2)));  // [S, n, K]
+  const auto noise = at::randn({samples, k * d}, generator, theta.options());
+  return (theta.reshape({1, -1}) + noise.matmul(factor.t())).reshape({samples, k, d});
+}
+
+at::Tensor BayesianLogisticRegression::probabilities_under(const at::Tensor& x, const at::Tensor& parameter_draws) const {
+  const auto design = design_of(*this, x);
+  return probabilities_from_logits(at::matmul(design, parameter_draws.transpose(1, 2).to(design.options())));  // [S, n, K]
 }
 
 }  // namespace credence::classical

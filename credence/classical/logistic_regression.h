@@ -68,6 +68,10 @@ struct BayesianLogisticRegression {
   at::Tensor probit_probabilities(const at::Tensor& x) const;
   // Class probabilities under `samples` draws of theta from the Laplace posterior, [S, n, K].
   at::Tensor sample_probabilities(const at::Tensor& x, int64_t samples, at::Generator& generator) const;
+  // The same in two steps, so that rows can be taken in chunks under one set of draws: `samples`
+  // draws of theta [S, K, d], and the class probabilities of rows x under them [S, n, K].
+  at::Tensor sample_parameters(int64_t samples, at::Generator& generator) const;
+  at::Tensor probabilities_under(const at::Tensor& x, const at::Tensor& parameter_draws) const;
 };
 
 }  // namespace credence::classical

@@ -85,25 +85,40 @@ std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> counter,
   return counter;
 }
 
-void fill_standard_normal(float* out, std::int64_t n, std::uint64_t key) {
+void fill_standard_normal(float* out, std::int64_t n, std::uint64_t key) { fill_standard_normal(out, n, key, 0); }
+
+void fill_standard_normal(float* out, std::int64_t n, std::uint64_t key, std::uint64_t first) {
+  if (n <= 0) return;
   const auto k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
+  float part[kChunkValues];
+  auto chunk = static_cast<std::int64_t>(first / kChunkValues);
+  // A chunk that the range enters part way.
+  const auto skip = static_cast<std::int64_t>(first % kChunkValues);
+  if (skip > 0) {
+    fill_chunks(part, chunk, 1, k0, k1);
+    const std::int64_t taken = std::min(n, kChunkValues - skip);
+    std::copy(part + skip, part + skip + taken, out);
+    out += taken;
+    n -= taken;
+    ++chunk;
+  }
   const std::int64_t full = n / kChunkValues;
-  fill_chunks(out, 0, full, k0, k1);
+  fill_chunks(out, chunk, full, k0, k1);
   const std::int64_t rest = n - full * kChunkValues;
   if (rest > 0) {
-    float tail[kChunkValues];
-    fill_chunks(tail, full, 1, k0, k1);
-    std::copy(tail, tail + rest, out + full * kChunkValues);
+    fill_chunks(part, chunk + full, 1, k0, k1);
+    std::copy(part, part + rest, out + full * kChunkValues);
   }
 }
 
+std::uint64_t draw_key(at::Generator& generator) {
+  auto* cpu = at::check_generator<at::CPUGeneratorImpl>(generator);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return cpu->random64();
+}
+
 at::Tensor standard_normal(at::IntArrayRef sizes, at::Generator& generator) {
-  std::uint64_t key;
-  {
-    auto* cpu = at::check_generator<at::CPUGeneratorImpl>(generator);
-    std::lock_guard<std::mutex> lock(generator.mutex());
-    key = cpu->random64();
-  }
+  const auto key = draw_key(generator);
   auto out = at::empty(sizes, at::TensorOptions().dtype(at::kFloat));
   fill_standard_normal(out.data_ptr<float>(), out.numel(), key);
   return out;

@@ -20,6 +20,12 @@ std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> counter,
 // alone, so the result does not depend on how the work is split. Draws lie within
 // +-sqrt(2 log 2^25) = +-5.9 (the uniforms behind them have 24 bits).
 void fill_standard_normal(float* out, std::int64_t n, std::uint64_t key);
+// The draws at positions first .. first + n - 1 of the same stream: element i equals element
+// first + i of a fill from 0, so a long stream can be filled piece by piece.
+void fill_standard_normal(float* out, std::int64_t n, std::uint64_t key, std::uint64_t first);
+
+// One 64-bit key from `generator` (which moves on by one draw), for the streams above.
+std::uint64_t draw_key(at::Generator& generator);
 
 // A float32 CPU tensor of standard normal draws under a key taken from `generator` (which moves
 // on by one 64-bit draw), so a seeded generator gives the same noise run after run.

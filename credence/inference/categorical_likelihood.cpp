@@ -59,13 +59,19 @@ at::Tensor class_probabilities(ClassLikelihood likelihood, const at::Tensor& out
   const int64_t last = outputs.dim() - 1;
   if (likelihood == ClassLikelihood::categorical) return at::softmax(outputs / temperature, last);
   if (noise_samples <= 0) throw std::invalid_argument("noisy logits: the number of noise samples must be positive");
+  auto sizes = outputs.sizes().vec();
+  sizes.back() /= 2;
+  sizes.insert(sizes.begin(), noise_samples);
+  return noisy_logit_probabilities(outputs, temperature, at::normal(0.0, 1.0, sizes, generator, outputs.options()));
+}
+
+at::Tensor noisy_logit_probabilities(const at::Tensor& outputs, double temperature, const at::Tensor& eps) {
+  if (!(temperature > 0.0)) throw std::invalid_argument("class_probabilities: the temperature must be positive");
+  const int64_t last = outputs.dim() - 1;
   const int64_t classes = outputs.size(last) / 2;
   auto mean = outputs.narrow(last, 0, classes);
   auto sigma = at::exp(0.5 * outputs.narrow(last, classes, classes));
-  auto sizes = mean.sizes().vec();
-  sizes.insert(sizes.begin(), noise_samples);
-  auto eps = at::normal(0.0, 1.0, sizes, generator, outputs.options());
-  auto logits = at::addcmul(mean.unsqueeze(0), sigma.unsqueeze(0), eps);
+  auto logits = at::addcmul(mean.unsqueeze(0), sigma.unsqueeze(0), eps.to(outputs.options()));
   return at::softmax(logits / temperature, last + 1).mean(0);
 }
 

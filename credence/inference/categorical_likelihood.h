@@ -39,5 +39,7 @@ at::Tensor noisy_logit_negative_log_likelihood(const at::Tensor& outputs, const 
 // Noisy logits: the mean over `noise_samples` draws of softmax((mu + sigma eps) / T).
 at::Tensor class_probabilities(ClassLikelihood likelihood, const at::Tensor& outputs, double temperature = 1.0,
                                int64_t noise_samples = 100, c10::optional<at::Generator> generator = c10::nullopt);
+// Noisy logits with the noise given: eps [T, ..., K] for outputs [..., 2K].
+at::Tensor noisy_logit_probabilities(const at::Tensor& outputs, double temperature, const at::Tensor& eps);
 
 }  // namespace credence::inference

@@ -22,14 +22,17 @@ double root_mean_squared_error(const at::Tensor& prediction, const at::Tensor& t
 }
 
 double mixture_negative_log_likelihood(const at::Tensor& means, const at::Tensor& variances, const at::Tensor& target) {
+  return -mixture_log_density(means, variances, target).mean().item<double>();
+}
+
+at::Tensor mixture_log_density(const at::Tensor& means, const at::Tensor& variances, const at::Tensor& target) {
   require_same_rows(means, target, "nll");
   auto m = means.to(at::kDouble);
   auto v = variances.to(at::kDouble);
   auto y = target.to(at::kDouble).unsqueeze(0);
   auto log_density = core::gaussian_log_density(y, m, at::sqrt(v));  // [S, N]
   const double log_s = std::log(static_cast<double>(means.size(0)));
-  auto log_mixture = at::logsumexp(log_density, 0) - log_s;
-  return -log_mixture.mean().item<double>();
+  return at::logsumexp(log_density, 0) - log_s;
 }
 
 Interval central_interval(const at::Tensor& mean, const at::Tensor& std, double level) {

@@ -51,10 +51,14 @@ class Layer {
   virtual void reset_parameters() {}
   // Before a prediction over `total_rows` rows in chunks, with inputs of one row's shape `input`
   // shared by all samples or given per sample: a Bayesian layer may draw its S weight samples once
-  // (where that is cheaper than sampling pre-activations), so that every chunk sees the same S functions.
+  // (where that is cheaper than sampling pre-activations), so that every chunk sees the same S
+  // functions; a layer that draws noise per row may address it by row (SampleBatch::first_row), so
+  // that a row's draws do not depend on the chunks.
   virtual void hold_weight_samples(int64_t /*samples*/, int64_t /*total_rows*/, const Shape& /*input*/,
                                    bool /*shared_input*/) {}
   virtual void release_weight_samples() {}
+  // Values held by hold_weight_samples (they count against a prediction's memory budget).
+  virtual int64_t held_elements() const { return 0; }
 
   virtual torch::nn::Module& module() = 0;
   const torch::nn::Module& module() const { return const_cast<Layer*>(this)->module(); }

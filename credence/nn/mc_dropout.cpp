@@ -1,7 +1,10 @@
 // McDropout: Bernoulli masks drawn from the layer's generator.
 #include "credence/nn/mc_dropout.h"
 
+#include "credence/core/gaussian.h"
 #include "credence/nn/spec_fields.h"
+
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <nlohmann/json.hpp>
 
@@ -62,17 +65,44 @@ at::Tensor McDropoutImpl::forward(const at::Tensor& x) {
   return x * mask(sizes, x.options());
 }
 
+void McDropoutImpl::hold_weight_samples(int64_t samples, int64_t total_rows, const Shape& /*input*/, bool /*shared_input*/) {
+  held_masks_ = core::RowKeyedNoise();
+  if (!is_stochastic() || total_rows <= 0) return;
+  auto generator = generator_ ? *generator_ : at::detail::getDefaultCPUGenerator();
+  if (generator.device().is_cpu()) held_masks_ = core::RowKeyedNoise(generator, samples, total_rows);
+}
+
+at::Tensor McDropoutImpl::held_mask(const SampleBatch& x, at::IntArrayRef sizes) const {
+  const int64_t rows = x.rows();
+  if (!held_masks_.active() || held_masks_.samples() != x.samples || !x.values.device().is_cpu() ||
+      x.first_row + rows > held_masks_.total_rows()) {
+    return at::Tensor();
+  }
+  // Keep where a standard normal draw lies below the keep probability's quantile: Bernoulli(1 - p).
+  const double keep = 1.0 - options.p();
+  std::vector<int64_t> row(sizes.begin() + 1, sizes.end());
+  auto z = held_masks_.standard_normal(x.first_row, rows, row);
+  auto kept = z.lt(core::standard_normal_quantile(keep)).to(x.values.scalar_type()).div_(keep);
+  return kept.view(sizes);
+}
+
 SampleBatch McDropoutImpl::forward_samples(const SampleBatch& x) {
   if (!is_stochastic()) return x;
-  if (!x.shared) return SampleBatch::per_sample(forward(x.values), x.samples);
-  // [S, B, ...] masks over the shared rows.
+  // Masks [S*B, ...] of the per-sample rows (size 1 over the positions for channel-wise dropout).
   auto sizes = x.values.sizes().vec();
+  if (x.shared) sizes[0] *= x.samples;
   if (options.kind() == DropoutKind::channel) std::fill(sizes.begin() + 2, sizes.end(), 1);
-  sizes.insert(sizes.begin(), x.samples);
-  auto y = x.values.unsqueeze(0) * mask(sizes, x.values.options());
+  auto masks = held_mask(x, sizes);
+  if (!x.shared) return x.as_per_sample(x.values * (masks.defined() ? masks : mask(sizes, x.values.options())));
+  // [S, B, ...] masks over the shared rows.
+  auto by_sample = x.values.sizes().vec();
+  if (options.kind() == DropoutKind::channel) std::fill(by_sample.begin() + 2, by_sample.end(), 1);
+  by_sample.insert(by_sample.begin(), x.samples);
+  auto m = masks.defined() ? masks.view(by_sample) : mask(by_sample, x.values.options());
+  auto y = x.values.unsqueeze(0) * m;
   auto out = x.values.sizes().vec();
   out[0] *= x.samples;
-  return SampleBatch::per_sample(y.reshape(out), x.samples);
+  return x.as_per_sample(y.reshape(out));
 }
 
 }  // namespace credence::nn

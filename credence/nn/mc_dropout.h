@@ -3,6 +3,7 @@
 // type "mc_dropout"). The masks are the posterior samples.
 #pragma once
 
+#include "credence/core/row_keyed_noise.h"
 #include "credence/nn/layer.h"
 
 #include <torch/arg.h>
@@ -44,12 +45,19 @@ class McDropoutImpl : public LayerModule<McDropoutImpl> {
   // Off (sampling false): the identity, the mean network of inverted dropout.
   void set_sampling(bool sampling) override { sampling_ = sampling; }
   void set_generator(c10::optional<at::Generator> generator) override { generator_ = std::move(generator); }
+  // For a prediction in chunks: the masks are addressed by row (core/row_keyed_noise.h), so that a
+  // row's masks do not depend on the chunks (CPU generators; others draw per chunk).
+  void hold_weight_samples(int64_t samples, int64_t total_rows, const Shape& input, bool shared_input) override;
+  void release_weight_samples() override { held_masks_ = core::RowKeyedNoise(); }
 
   McDropoutOptions options;
 
  private:
   // A scaled Bernoulli mask of `sizes` (channel-wise masks have size 1 over the positions).
   at::Tensor mask(at::IntArrayRef sizes, const at::TensorOptions& tensor_options) const;
+  // Masks [S*B, ...] (sizes) for the rows of x from the held row-addressed noise, or undefined.
+  at::Tensor held_mask(const SampleBatch& x, at::IntArrayRef sizes) const;
+  core::RowKeyedNoise held_masks_;
   c10::optional<at::Generator> generator_;
   bool sampling_ = true;
 };

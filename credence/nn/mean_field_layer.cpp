@@ -181,6 +181,10 @@ void MeanFieldLayer::hold_weight_samples(int64_t samples, int64_t total_rows, co
   if (choose_sampling_strategy(samples, total_rows, product_cost(input), shared_input) == SamplingStrategy::weights) {
     hold_weight_samples(samples);
     held_for_shared_input_ = shared_input;
+  } else if (weight_mu.device().is_cpu() && weight_mu.scalar_type() == at::kFloat && total_rows > 0) {
+    auto generator = generator_ ? *generator_ : at::detail::getDefaultCPUGenerator();
+    held_noise_ = core::RowKeyedNoise(generator, samples, total_rows);
+    held_for_shared_input_ = shared_input;
   }
 }
 
@@ -188,33 +192,54 @@ void MeanFieldLayer::release_weight_samples() {
   held_for_shared_input_ = false;
   held_weights_ = at::Tensor();
   held_biases_ = at::Tensor();
+  held_noise_ = core::RowKeyedNoise();
+}
+
+int64_t MeanFieldLayer::held_elements() const {
+  return (held_weights_.defined() ? held_weights_.numel() : 0) + (held_biases_.defined() ? held_biases_.numel() : 0);
 }
 
 SampleBatch MeanFieldLayer::forward_samples(const SampleBatch& x) {
   if (sampling_ && holds_weight_samples() && held_weights_.size(0) == x.samples && held_for_shared_input_ == x.shared) {
-    return SampleBatch::per_sample(apply_sampled_weights(x, held_weights_, held_biases_), x.samples);
+    return x.as_per_sample(apply_sampled_weights(x, held_weights_, held_biases_));
   }
   Shape row(x.values.sizes().begin() + 1, x.values.sizes().end());
   return forward_samples(x, choose_sampling_strategy(x.samples, x.rows(), product_cost(row), x.shared));
+}
+
+at::Tensor MeanFieldLayer::pre_activation_noise(const SampleBatch& x, const at::Tensor& mean) const {
+  // [S, B, out...] in both layouts: a per-sample batch is sample-major.
+  auto sizes = mean.sizes().vec();
+  if (x.shared) {
+    sizes.insert(sizes.begin(), x.samples);
+  } else {
+    sizes[0] /= x.samples;
+    sizes.insert(sizes.begin(), x.samples);
+  }
+  const int64_t rows = sizes[1];
+  if (held_noise_.active() && held_noise_.samples() == x.samples && held_for_shared_input_ == x.shared &&
+      x.first_row + rows <= held_noise_.total_rows()) {
+    return held_noise_.standard_normal(x.first_row, rows, at::IntArrayRef(sizes).slice(2));
+  }
+  return normal(sizes);
 }
 
 SampleBatch MeanFieldLayer::forward_samples(const SampleBatch& x, SamplingStrategy strategy) {
   if (!sampling_) return x.with_values(apply(x.values, kept_weight_mu(), kept_bias_mu()));
   if (strategy == SamplingStrategy::weights) {
     const auto [weights, biases] = draw_weight_samples(x.samples);
-    return SampleBatch::per_sample(apply_sampled_weights(x, weights, biases), x.samples);
+    return x.as_per_sample(apply_sampled_weights(x, weights, biases));
   }
   const auto sigma = weight_sigma();
   const auto mean = apply(x.values, kept_weight_mu(), kept_bias_mu());
   const auto stddev = at::sqrt(apply(x.values * x.values, sigma * sigma, bias_variance(bias_sigma())));
-  if (!x.shared) return SampleBatch::per_sample(at::addcmul(mean, stddev, normal(mean.sizes())), x.samples);
+  const auto noise = pre_activation_noise(x, mean);
+  if (!x.shared) return x.as_per_sample(at::addcmul(mean, stddev, noise.view(mean.sizes())));
   // A shared input: the mean and variance products are computed once, the noise drawn per sample.
+  auto y = at::addcmul(mean.unsqueeze(0), stddev.unsqueeze(0), noise);
   auto sizes = mean.sizes().vec();
-  sizes.insert(sizes.begin(), x.samples);
-  auto y = at::addcmul(mean.unsqueeze(0), stddev.unsqueeze(0), normal(sizes));
-  sizes.erase(sizes.begin());
   sizes[0] *= x.samples;
-  return SampleBatch::per_sample(y.view(sizes), x.samples);
+  return x.as_per_sample(y.view(sizes));
 }
 
 at::Tensor MeanFieldLayer::kl() {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "credence/core/prior.h"
+#include "credence/core/row_keyed_noise.h"
 #include "credence/nn/layer.h"
 #include "credence/nn/sampling_cost.h"
 
@@ -72,12 +73,15 @@ class MeanFieldLayer : public Layer {
 
   // Draws S weight samples once, where the cost model prefers them for `total_rows` rows of shape
   // `input`, and keeps them: later passes with the same S and input layout use them, so a prediction
-  // in chunks draws its weights once and sample s is one function for every row.
+  // in chunks draws its weights once and sample s is one function for every row. Where it prefers
+  // pre-activation sampling (on the CPU), the noise is addressed by row instead (core/row_keyed_noise.h),
+  // so that the draws do not depend on the chunks either.
   void hold_weight_samples(int64_t samples, int64_t total_rows, const Shape& input, bool shared_input) override;
   // The same whatever the cost.
   void hold_weight_samples(int64_t samples);
   void release_weight_samples() override;
   bool holds_weight_samples() const { return held_weights_.defined(); }
+  int64_t held_elements() const override;
 
   at::Tensor weight_sigma() const;
   at::Tensor bias_sigma() const;  // undefined without a bias
@@ -113,6 +117,8 @@ class MeanFieldLayer : public Layer {
 
  private:
   at::Tensor normal(at::IntArrayRef sizes) const;
+  // Noise [S, B, out...] for the pre-activations `mean` of batch x: by row while held, else fresh.
+  at::Tensor pre_activation_noise(const SampleBatch& x, const at::Tensor& mean) const;
   at::Tensor random_signs(at::IntArrayRef sizes) const;
   at::Tensor kept_weight_mu() const;
   at::Tensor kept_bias_mu() const;
@@ -127,6 +133,7 @@ class MeanFieldLayer : public Layer {
   at::Tensor last_weight_sample_, last_bias_sample_;
   at::Tensor held_weights_, held_biases_;  // [S, weight...] and [S, out] while held
   bool held_for_shared_input_ = false;
+  core::RowKeyedNoise held_noise_;  // pre-activation noise by row while held
   // sigma of the last sampling forward pass, reused (with its graph) by the next kl(): softplus and
   // its backward over every weight are a large share of a training step's element-wise work.
   at::Tensor cached_weight_sigma_, cached_bias_sigma_;

@@ -47,10 +47,10 @@ at::Tensor NetworkImpl::forward(const at::Tensor& x) {
   return h;
 }
 
-at::Tensor NetworkImpl::forward_samples(const at::Tensor& x, int64_t samples) {
+at::Tensor NetworkImpl::forward_samples(const at::Tensor& x, int64_t samples, int64_t first_row) {
   if (samples <= 0) throw std::invalid_argument("Network::forward_samples: samples must be positive");
   const auto rows_in = shape_rows(x, spec_.input);
-  auto h = SampleBatch::shared_input(rows_in, samples);
+  auto h = SampleBatch::shared_input(rows_in, samples, first_row);
   for (auto& layer : layers_) h = layer->forward_samples(h);
   return h.by_sample();
 }
@@ -93,6 +93,12 @@ void NetworkImpl::hold_weight_samples(int64_t samples, int64_t total_rows) {
 
 void NetworkImpl::release_weight_samples() {
   for (auto& layer : layers_) layer->release_weight_samples();
+}
+
+int64_t NetworkImpl::held_elements() const {
+  int64_t total = 0;
+  for (const auto& layer : layers_) total += layer->held_elements();
+  return total;
 }
 
 void NetworkImpl::refresh_removed_weights() {

@@ -28,7 +28,8 @@ class NetworkImpl : public torch::nn::Cloneable<NetworkImpl> {
   at::Tensor forward(const at::Tensor& x);
   // S Monte Carlo samples in one batched pass: [B, input...] -> [S, B, output...]. Layers before
   // the first stochastic one are computed once for all samples; from there rows are tiled [S*B, ...].
-  at::Tensor forward_samples(const at::Tensor& x, int64_t samples);
+  // `first_row`: where x starts within a prediction held over more rows (hold_weight_samples).
+  at::Tensor forward_samples(const at::Tensor& x, int64_t samples, int64_t first_row = 0);
 
   // Sum of the Bayesian layers' KL terms (zero without any).
   at::Tensor kl();
@@ -41,6 +42,8 @@ class NetworkImpl : public torch::nn::Cloneable<NetworkImpl> {
   // Before a prediction over `total_rows` rows in chunks: see Layer::hold_weight_samples.
   void hold_weight_samples(int64_t samples, int64_t total_rows);
   void release_weight_samples();
+  // Values the layers hold for it (weight samples), for a memory budget.
+  int64_t held_elements() const;
   // After parameters were changed outside training (pruning, loading): the Bayesian layers re-read
   // which weights are removed.
   void refresh_removed_weights();

@@ -30,3 +30,23 @@ ClassificationUncertainty split_classification_uncertainty(const at::Tensor& pro
 }
 
 }  // namespace credence::predict
+
+namespace credence::predict {
+
+ClassificationUncertainty concatenate_rows(const std::vector<ClassificationUncertainty>& chunks) {
+  if (chunks.empty()) throw std::invalid_argument("concatenate_rows: no chunks");
+  using U = ClassificationUncertainty;
+  auto cat = [&](at::Tensor U::*field) {
+    std::vector<at::Tensor> parts;
+    for (const auto& chunk : chunks) parts.push_back(chunk.*field);
+    return at::cat(parts, 0);
+  };
+  U u;
+  for (auto field : {&U::probabilities, &U::predicted, &U::confidence, &U::entropy, &U::aleatoric, &U::epistemic,
+                     &U::variation_ratio}) {
+    u.*field = cat(field);
+  }
+  return u;
+}
+
+}  // namespace credence::predict

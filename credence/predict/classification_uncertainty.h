@@ -4,6 +4,8 @@
 
 #include <ATen/ATen.h>
 
+#include <vector>
+
 namespace credence::predict {
 
 struct ClassificationUncertainty {
@@ -18,6 +20,9 @@ struct ClassificationUncertainty {
 
 // probability_samples: [S, N, K], each [s, n, :] a probability vector.
 ClassificationUncertainty split_classification_uncertainty(const at::Tensor& probability_samples);
+
+// The splits of consecutive chunks of rows as one split of all their rows.
+ClassificationUncertainty concatenate_rows(const std::vector<ClassificationUncertainty>& chunks);
 
 // Row-wise entropy -sum_k p_k log p_k (0 log 0 = 0) over the last dimension.
 at::Tensor entropy(const at::Tensor& probabilities);

@@ -1,7 +1,10 @@
 // Linearised and Monte Carlo predictives of a Laplace posterior.
 #include "credence/predict/laplace_predictive.h"
 
+#include "credence/core/row_keyed_noise.h"
 #include "credence/nn/linear.h"
+
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
 #include <cmath>
@@ -117,27 +120,58 @@ LinearisedOutputs linearised_outputs(nn::Network& net, const inference::LaplaceP
   return {at::cat(means), at::cat(covariances)};
 }
 
-at::Tensor sample_laplace_outputs(nn::Network& net, const inference::LaplacePosterior& posterior, const at::Tensor& x,
-                                  int64_t samples, c10::optional<at::Generator> generator, int64_t batch_rows) {
+void for_each_laplace_output_chunk(nn::Network& net, const inference::LaplacePosterior& posterior, const at::Tensor& x,
+                                   const PredictOptions& options, c10::optional<at::Generator> generator,
+                                   const OutputChunkVisitor& visit) {
+  const int64_t samples = options.samples();
   if (samples < 1) throw std::invalid_argument("--samples: expected at least one sample");
   check_posterior(net, posterior);
-  const auto dtype = net->parameters().front().scalar_type();
-  if (posterior.predictive == inference::LaplacePredictive::glm) {
-    auto linearised = linearised_outputs(net, posterior, x, batch_rows);
-    // A square root of each row's covariance from its eigendecomposition (it may be singular).
-    auto [values, vectors] = at::linalg_eigh(linearised.covariance);
-    auto root = vectors * values.clamp_min(0.0).sqrt().unsqueeze(1);  // [N, K, K]
-    const auto& mean = linearised.mean;
-    auto noise = at::randn({samples, mean.size(0), mean.size(1)}, generator, mean.options());
-    auto draws = mean.unsqueeze(0) + at::matmul(root.unsqueeze(0), noise.unsqueeze(3)).squeeze(3);
-    return draws.to(dtype);
-  }
   at::NoGradGuard no_grad;
+  const auto dtype = net->parameters().front().scalar_type();
+  const int64_t n = x.size(0);
+  if (n == 0) return;
+  const int64_t outputs = nn::element_count(net->output_shape());
+  if (posterior.predictive == inference::LaplacePredictive::glm) {
+    // The noise is addressed by row, so that the draws do not depend on the chunks.
+    auto g = generator ? *generator : at::detail::getDefaultCPUGenerator();
+    core::RowKeyedNoise noise;
+    if (x.device().is_cpu() && g.device().is_cpu()) noise = core::RowKeyedNoise(g, samples, n);
+    // Each row's covariance [K, K] and its eigendecomposition beside the draws.
+    const int64_t width = std::max(net->widest_activation(), outputs * outputs / samples + outputs);
+    const int64_t rows = budget_chunk_rows(options, samples, width, 0);
+    for (int64_t start = 0; start < n; start += rows) {
+      const int64_t end = std::min(n, start + rows);
+      auto linearised = linearised_outputs(net, posterior, x.slice(0, start, end));
+      // A square root of each row's covariance from its eigendecomposition (it may be singular).
+      auto [values, vectors] = at::linalg_eigh(linearised.covariance);
+      auto root = vectors * values.clamp_min(0.0).sqrt().unsqueeze(1);  // [rows, K, K]
+      const auto& mean = linearised.mean;
+      auto eps = noise.active() ? noise.standard_normal(start, end - start, {outputs}).to(mean.options())
+                                : at::randn({samples, mean.size(0), mean.size(1)}, generator, mean.options());
+      auto draws = mean.unsqueeze(0) + at::matmul(root.unsqueeze(0), eps.unsqueeze(3)).squeeze(3);
+      visit(draws.to(dtype), start);
+      if (options.progress()) options.progress()(end, n);
+    }
+    return;
+  }
   auto draws = weight_draws(net, posterior, samples, generator);
+  int64_t held_bytes = 0;
+  for (const auto& draw : draws) held_bytes += draw.numel() * static_cast<int64_t>(draw.element_size());
+  const int64_t rows = budget_chunk_rows(options, samples, net->widest_activation(), held_bytes);
+  for (int64_t start = 0; start < n; start += rows) {
+    const int64_t end = std::min(n, start + rows);
+    visit(forward_with_draws(net, posterior, draws, x.slice(0, start, end)), start);
+    if (options.progress()) options.progress()(end, n);
+  }
+}
+
+at::Tensor sample_laplace_outputs(nn::Network& net, const inference::LaplacePosterior& posterior, const at::Tensor& x,
+                                  int64_t samples, c10::optional<at::Generator> generator) {
   std::vector<at::Tensor> chunks;
-  const int64_t rows = std::max<int64_t>(1, (batch_rows * 64) / samples);
-  for (int64_t start = 0; start < x.size(0); start += rows) {
-    chunks.push_back(forward_with_draws(net, posterior, draws, x.slice(0, start, std::min(x.size(0), start + rows))));
+  for_each_laplace_output_chunk(net, posterior, x, PredictOptions().samples(samples), generator,
+                                [&](const at::Tensor& outputs, int64_t) { chunks.push_back(outputs); });
+  if (chunks.empty()) {
+    return at::empty({samples, 0, nn::element_count(net->output_shape())}, x.options().dtype(net->parameters().front().scalar_type()));
   }
   return at::cat(chunks, 1);
 }
@@ -150,33 +184,66 @@ at::Tensor standard_normal_points(int64_t samples) {
   return z / z.square().mean().sqrt();
 }
 
+void for_each_laplace_predictive_chunk(nn::Network& net, inference::GaussianLikelihood& likelihood,
+                                       const inference::LaplacePosterior& posterior, const at::Tensor& x,
+                                       const PredictOptions& options, c10::optional<at::Generator> generator,
+                                       const PredictiveChunkVisitor& visit) {
+  at::NoGradGuard no_grad;
+  if (posterior.predictive == inference::LaplacePredictive::mc) {
+    for_each_laplace_output_chunk(net, posterior, x, options, generator, [&](const at::Tensor& outputs, int64_t first_row) {
+      auto [means, variances] = likelihood->mean_and_variance(outputs);
+      visit({means.contiguous(), variances.contiguous()}, first_row);
+    });
+    return;
+  }
+  check_posterior(net, posterior);
+  const auto dtype = net->parameters().front().scalar_type();
+  const int64_t n = x.size(0);
+  auto points = standard_normal_points(options.samples());
+  const int64_t rows = budget_chunk_rows(options, options.samples(), net->widest_activation(), 0);
+  for (int64_t start = 0; start < n; start += rows) {
+    const int64_t end = std::min(n, start + rows);
+    auto linearised = linearised_outputs(net, posterior, x.slice(0, start, end));
+    auto [map_mean, noise_variance] = likelihood->mean_and_variance(linearised.mean.to(dtype));
+    auto epistemic_std = linearised.covariance.select(1, 0).select(1, 0).clamp_min(0.0).sqrt();  // [rows]
+    auto means = linearised.mean.select(1, 0).unsqueeze(0) + points.to(epistemic_std.device()).unsqueeze(1) * epistemic_std.unsqueeze(0);
+    visit({means.to(dtype), noise_variance.unsqueeze(0).expand({options.samples(), end - start}).contiguous()}, start);
+    if (options.progress()) options.progress()(end, n);
+  }
+}
+
 PredictiveSamples sample_laplace_predictive(nn::Network& net, inference::GaussianLikelihood& likelihood,
                                             const inference::LaplacePosterior& posterior, const at::Tensor& x,
                                             const PredictOptions& options, c10::optional<at::Generator> generator) {
-  at::NoGradGuard no_grad;
-  if (posterior.predictive == inference::LaplacePredictive::mc) {
-    auto outputs = sample_laplace_outputs(net, posterior, x, options.samples(), generator);
-    auto [means, variances] = likelihood->mean_and_variance(outputs);
-    return {means.contiguous(), variances.contiguous()};
-  }
-  const auto dtype = net->parameters().front().scalar_type();
-  auto linearised = linearised_outputs(net, posterior, x);
-  auto [map_mean, noise_variance] = likelihood->mean_and_variance(linearised.mean.to(dtype));
-  auto epistemic_std = linearised.covariance.select(1, 0).select(1, 0).clamp_min(0.0).sqrt();  // [N]
-  auto points = standard_normal_points(options.samples()).to(epistemic_std.device());
-  auto means = linearised.mean.select(1, 0).unsqueeze(0) + points.unsqueeze(1) * epistemic_std.unsqueeze(0);
-  return {means.to(dtype), noise_variance.unsqueeze(0).expand({options.samples(), x.size(0)}).contiguous()};
+  std::vector<at::Tensor> means, variances;
+  for_each_laplace_predictive_chunk(net, likelihood, posterior, x, options, generator, [&](const PredictiveSamples& chunk, int64_t) {
+    means.push_back(chunk.means);
+    variances.push_back(chunk.variances);
+  });
+  if (means.empty()) return {at::empty({options.samples(), 0}, x.options()), at::empty({options.samples(), 0}, x.options())};
+  return {at::cat(means, 1), at::cat(variances, 1)};
 }
 
 at::Tensor sample_laplace_class_probabilities(nn::Network& net, const inference::ClassifierHead& head,
                                               const inference::LaplacePosterior& posterior, const at::Tensor& x,
                                               const PredictOptions& options, c10::optional<at::Generator> generator) {
+  std::vector<at::Tensor> chunks;
+  for_each_laplace_class_probability_chunk(net, head, posterior, x, options, generator,
+                                           [&](const at::Tensor& p, int64_t) { chunks.push_back(p); });
+  if (chunks.empty()) return at::empty({options.samples(), 0, nn::element_count(net->output_shape())}, x.options());
+  return at::cat(chunks, 1);
+}
+
+void for_each_laplace_class_probability_chunk(nn::Network& net, const inference::ClassifierHead& head,
+                                              const inference::LaplacePosterior& posterior, const at::Tensor& x,
+                                              const PredictOptions& options, c10::optional<at::Generator> generator,
+                                              const ProbabilityChunkVisitor& visit) {
   if (head.likelihood != inference::ClassLikelihood::categorical) {
     throw std::invalid_argument("Laplace predictive: only for the categorical likelihood");
   }
-  at::NoGradGuard no_grad;
-  auto logits = sample_laplace_outputs(net, posterior, x, options.samples(), generator);
-  return inference::class_probabilities(head.likelihood, logits, head.temperature);
+  for_each_laplace_output_chunk(net, posterior, x, options, generator, [&](const at::Tensor& logits, int64_t first_row) {
+    visit(inference::class_probabilities(head.likelihood, logits, head.temperature), first_row);
+  });
 }
 
 }  // namespace credence::predict

@@ -5,15 +5,13 @@
 
 namespace credence::predict {
 
-PredictiveSamples sample_predictive(std::vector<nn::Network>& members,
-                                    std::vector<inference::GaussianLikelihood>& likelihoods, const at::Tensor& x,
-                                    const PredictOptions& options) {
+void for_each_predictive_chunk(std::vector<nn::Network>& members, std::vector<inference::GaussianLikelihood>& likelihoods,
+                               const at::Tensor& x, const PredictOptions& options, const PredictiveChunkVisitor& visit) {
   if (likelihoods.size() != members.size()) throw std::invalid_argument("predict: one likelihood per member expected");
   at::NoGradGuard no_grad;
   std::vector<int64_t> draws;
   for (auto& member : members) draws.push_back(draws_per_member(member, options.samples(), static_cast<int64_t>(members.size())));
-  std::vector<at::Tensor> means, variances;
-  for_each_output_chunk(members, x, options, 1, [&](const at::Tensor& outputs) {
+  for_each_output_chunk(members, x, options, 1, [&](const at::Tensor& outputs, int64_t first_row) {
     // Each member's draws through its own likelihood.
     std::vector<at::Tensor> chunk_means, chunk_variances;
     int64_t offset = 0;
@@ -23,12 +21,23 @@ PredictiveSamples sample_predictive(std::vector<nn::Network>& members,
       chunk_variances.push_back(variance);
       offset += draws[k];
     }
-    means.push_back(at::cat(chunk_means, 0).contiguous());
-    variances.push_back(at::cat(chunk_variances, 0).contiguous());
+    visit({at::cat(chunk_means, 0).contiguous(), at::cat(chunk_variances, 0).contiguous()}, first_row);
   });
-  int64_t total = 0;
-  for (auto d : draws) total += d;
-  if (means.empty()) return {at::empty({total, 0}, x.options()), at::empty({total, 0}, x.options())};
+}
+
+PredictiveSamples sample_predictive(std::vector<nn::Network>& members,
+                                    std::vector<inference::GaussianLikelihood>& likelihoods, const at::Tensor& x,
+                                    const PredictOptions& options) {
+  std::vector<at::Tensor> means, variances;
+  for_each_predictive_chunk(members, likelihoods, x, options, [&](const PredictiveSamples& chunk, int64_t) {
+    means.push_back(chunk.means);
+    variances.push_back(chunk.variances);
+  });
+  if (means.empty()) {
+    int64_t total = 0;
+    for (auto& member : members) total += draws_per_member(member, options.samples(), static_cast<int64_t>(members.size()));
+    return {at::empty({total, 0}, x.options()), at::empty({total, 0}, x.options())};
+  }
   return {at::cat(means, 1), at::cat(variances, 1)};
 }
 

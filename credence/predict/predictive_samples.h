@@ -7,6 +7,7 @@
 
 #include <ATen/ATen.h>
 
+#include <functional>
 #include <vector>
 
 namespace credence::predict {
@@ -22,6 +23,12 @@ struct PredictiveSamples {
 // draws_per_member times (a network that is not stochastic, deterministic or bbb in mean mode, is
 // evaluated once), so D is S for one stochastic network and the member count for a deterministic
 // ensemble. One batched pass per chunk of rows.
+// The same chunk by chunk: visit(draws of the chunk's rows [D, rows], first_row), so that a caller
+// can reduce each chunk before the next is drawn (the draws are those of sample_predictive).
+using PredictiveChunkVisitor = std::function<void(const PredictiveSamples& chunk, int64_t first_row)>;
+void for_each_predictive_chunk(std::vector<nn::Network>& members, std::vector<inference::GaussianLikelihood>& likelihoods,
+                               const at::Tensor& x, const PredictOptions& options, const PredictiveChunkVisitor& visit);
+
 PredictiveSamples sample_predictive(std::vector<nn::Network>& members,
                                     std::vector<inference::GaussianLikelihood>& likelihoods, const at::Tensor& x,
                                     const PredictOptions& options = {});

@@ -5,6 +5,8 @@
 
 #include <ATen/ATen.h>
 
+#include <vector>
+
 namespace credence::predict {
 
 struct RegressionUncertainty {
@@ -15,5 +17,9 @@ struct RegressionUncertainty {
 };
 
 RegressionUncertainty split_uncertainty(const PredictiveSamples& samples);
+
+// The splits of consecutive chunks of rows as one split of all their rows (each row's split is its
+// own draws' alone, so splitting chunk by chunk gives the split of the whole).
+RegressionUncertainty concatenate_rows(const std::vector<RegressionUncertainty>& chunks);
 
 }  // namespace credence::predict

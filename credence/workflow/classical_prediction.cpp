@@ -75,7 +75,18 @@ predict::ClassificationUncertainty logistic_uncertainty(const io::ClassicalModel
                                                         const ClassicalPredictionOptions& options) {
   if (options.samples < 1) throw std::invalid_argument("--samples: must be at least 1");
   auto generator = core::make_generator(options.seed);
-  auto u = predict::split_classification_uncertainty(model.logistic.sample_probabilities(x, options.samples, generator));
+  const auto draws = model.logistic.sample_parameters(options.samples, generator);
+  // Float64 probabilities [S, rows, K]: two float32 values' room per class.
+  const int64_t classes = std::max<int64_t>(2, static_cast<int64_t>(model.class_names.size()));
+  const int64_t rows = predict::budget_chunk_rows(predict::PredictOptions().memory_budget(options.memory_budget), options.samples,
+                                                  2 * classes, draws.numel() * static_cast<int64_t>(draws.element_size()));
+  std::vector<predict::ClassificationUncertainty> splits;
+  for (int64_t start = 0; start < x.size(0); start += rows) {
+    const auto chunk = x.slice(0, start, std::min(x.size(0), start + rows));
+    splits.push_back(predict::split_classification_uncertainty(model.logistic.probabilities_under(chunk, draws)));
+  }
+  auto u = splits.empty() ? predict::split_classification_uncertainty(model.logistic.probabilities_under(x, draws))
+                          : predict::concatenate_rows(splits);
   if (model.predictive == classical::LogisticPredictive::probit) {
     u.probabilities = model.logistic.probit_probabilities(x);
     std::tie(u.confidence, u.predicted) = u.probabilities.max(1);

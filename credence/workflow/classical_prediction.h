@@ -3,6 +3,7 @@
 #pragma once
 
 #include "credence/io/archive.h"
+#include "credence/predict/output_samples.h"
 
 #include <ATen/ATen.h>
 
@@ -16,6 +17,9 @@ struct ClassicalPredictionOptions {
   double level = 0.95;      // regressions: the central interval [lower, upper]
   int64_t samples = 100;    // logistic: Monte Carlo draws from the Laplace posterior
   std::uint64_t seed = 0;   // logistic: the seed of those draws
+  // logistic: bound (bytes) on the draws' working memory; rows are taken in chunks under one set of
+  // parameter draws, so the numbers do not depend on it.
+  int64_t memory_budget = predict::kDefaultMemoryBudget;
 };
 
 struct ClassicalPredictionTable {

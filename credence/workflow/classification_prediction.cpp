@@ -9,26 +9,48 @@
 
 namespace credence::workflow {
 
+void for_each_class_probability_chunk(const io::ClassificationModel& model, const at::Tensor& raw_inputs,
+                                      const predict::PredictOptions& options, c10::optional<at::Generator> generator,
+                                      const predict::ProbabilityChunkVisitor& visit) {
+  auto members = model.members;
+  auto z = model.input_scaler.transform(raw_inputs);
+  if (model.laplace) {
+    predict::for_each_laplace_class_probability_chunk(members.front(), model.head, *model.laplace, z, options,
+                                                      generator ? generator : members.front()->generator(), visit);
+    return;
+  }
+  predict::for_each_class_probability_chunk(members, model.head, z, options, generator, visit);
+}
+
 at::Tensor sample_class_probabilities(const io::ClassificationModel& model, const at::Tensor& raw_inputs,
                                       const predict::PredictOptions& options, c10::optional<at::Generator> generator) {
-  auto members = model.members;
-  if (model.laplace) {
-    return predict::sample_laplace_class_probabilities(members.front(), model.head, *model.laplace,
-                                                       model.input_scaler.transform(raw_inputs), options,
-                                                       generator ? generator : members.front()->generator());
-  }
-  return predict::sample_class_probabilities(members, model.head, model.input_scaler.transform(raw_inputs), options,
-                                             generator);
+  std::vector<at::Tensor> chunks;
+  for_each_class_probability_chunk(model, raw_inputs, options, generator,
+                                   [&](const at::Tensor& probabilities, int64_t) { chunks.push_back(probabilities); });
+  if (!chunks.empty()) return at::cat(chunks, 1);
+  return at::empty({1, 0, static_cast<int64_t>(model.class_names.size())}, raw_inputs.options());
 }
 
 predict::ClassificationUncertainty predict_classes(const io::ClassificationModel& model, const at::Tensor& raw_inputs,
-                                                   int64_t samples, std::uint64_t seed, double temperature) {
+                                                   const predict::PredictOptions& options, std::uint64_t seed,
+                                                   double temperature) {
   auto generator = core::make_generator(seed);
   for (auto member : model.members) member->set_generator(generator);
   auto tempered = model;
   if (temperature > 0.0) tempered.head.temperature = temperature;
-  auto probabilities = sample_class_probabilities(tempered, raw_inputs, predict::PredictOptions().samples(samples), generator);
-  return predict::split_classification_uncertainty(probabilities);
+  std::vector<predict::ClassificationUncertainty> splits;
+  for_each_class_probability_chunk(tempered, raw_inputs, options, generator, [&](const at::Tensor& probabilities, int64_t) {
+    splits.push_back(predict::split_classification_uncertainty(probabilities));
+  });
+  if (splits.empty()) {
+    return predict::split_classification_uncertainty(at::full({1, 0, static_cast<int64_t>(model.class_names.size())}, 0.5));
+  }
+  return predict::concatenate_rows(splits);
+}
+
+predict::ClassificationUncertainty predict_classes(const io::ClassificationModel& model, const at::Tensor& raw_inputs,
+                                                   int64_t samples, std::uint64_t seed, double temperature) {
+  return predict_classes(model, raw_inputs, predict::PredictOptions().samples(samples), seed, temperature);
 }
 
 ClassificationTable classification_table(const io::ClassificationModel& model, const predict::ClassificationUncertainty& u) {

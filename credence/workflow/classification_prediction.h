@@ -4,6 +4,7 @@
 #pragma once
 
 #include "credence/io/classification_model.h"
+#include "credence/predict/class_probability_samples.h"
 #include "credence/predict/classification_uncertainty.h"
 #include "credence/predict/output_samples.h"
 
@@ -16,13 +17,22 @@
 
 namespace credence::workflow {
 
-// Class probabilities [D, N, K] for raw (unscaled) rows.
+// Class probabilities for raw (unscaled) rows chunk by chunk within options' memory budget:
+// visit(probabilities of the chunk's rows [D, rows, K], first_row).
+void for_each_class_probability_chunk(const io::ClassificationModel& model, const at::Tensor& raw_inputs,
+                                      const predict::PredictOptions& options, c10::optional<at::Generator> generator,
+                                      const predict::ProbabilityChunkVisitor& visit);
+// All of them at once [D, N, K] (for few rows).
 at::Tensor sample_class_probabilities(const io::ClassificationModel& model, const at::Tensor& raw_inputs,
                                       const predict::PredictOptions& options,
                                       c10::optional<at::Generator> generator = c10::nullopt);
 
-// The model's S draws (its generators seeded by `seed`) with the uncertainty split. `temperature` 0
-// keeps the model's.
+// The model's S draws (options.samples(); its generators seeded by `seed`) with the uncertainty
+// split, reduced chunk by chunk: peak memory within options.memory_budget(), the same numbers
+// whatever the budget. `temperature` 0 keeps the model's.
+predict::ClassificationUncertainty predict_classes(const io::ClassificationModel& model, const at::Tensor& raw_inputs,
+                                                   const predict::PredictOptions& options, std::uint64_t seed,
+                                                   double temperature = 0.0);
 predict::ClassificationUncertainty predict_classes(const io::ClassificationModel& model, const at::Tensor& raw_inputs,
                                                    int64_t samples, std::uint64_t seed, double temperature = 0.0);
 

@@ -17,19 +17,29 @@
 
 namespace credence::workflow {
 
+// Summaries only: the draws behind them are reduced chunk by chunk and never held for all rows.
 struct RegressionPrediction {
-  predict::PredictiveSamples samples;  // original units
-  predict::RegressionUncertainty uncertainty;
+  predict::RegressionUncertainty uncertainty;  // original units
   metrics::Interval interval;
+  at::Tensor log_density;  // [N] log predictive density of the targets, when predict_regression had them
 };
 
-// The model's draws for raw (unstandardised) rows, in the target's original units.
+// The model's draws for raw (unstandardised) rows, in the target's original units, chunk by chunk
+// within options' memory budget: visit(draws of the chunk's rows, first_row).
+void for_each_regression_chunk(const io::RegressionModel& model, const at::Tensor& raw_inputs,
+                               const predict::PredictOptions& options, const predict::PredictiveChunkVisitor& visit);
+// All of them at once [D, N] (for few rows).
 predict::PredictiveSamples sample_regression(const io::RegressionModel& model, const at::Tensor& raw_inputs,
                                              const predict::PredictOptions& options);
 
-// S draws (the members' generators seeded by `seed`), their split and the central interval at `level`.
+// S draws (options.samples(); the members' generators seeded by `seed`), their split and the central
+// interval at `level`, and with `targets` [N] their log predictive density; peak memory within
+// options.memory_budget(), the same numbers whatever the budget.
+RegressionPrediction predict_regression(const io::RegressionModel& model, const at::Tensor& raw_inputs,
+                                        const predict::PredictOptions& options, double level, std::uint64_t seed,
+                                        const at::Tensor& targets = at::Tensor());
 RegressionPrediction predict_regression(const io::RegressionModel& model, const at::Tensor& raw_inputs, int64_t samples,
-                                        double level, std::uint64_t seed);
+                                        double level, std::uint64_t seed, const at::Tensor& targets = at::Tensor());
 
 // The model's feature columns of `table`, by name; throws naming the file and the missing column.
 at::Tensor model_inputs(const data::CsvTable& table, const std::vector<std::string>& features);
@@ -38,7 +48,8 @@ at::Tensor model_inputs(const data::CsvTable& table, const std::vector<std::stri
 const std::vector<std::string>& regression_prediction_columns();
 at::Tensor regression_prediction_values(const RegressionPrediction& prediction);
 
-// {"rmse", "nll" (of the predictive mixture, per row), "coverage", "width"} against the targets.
+// {"rmse", "nll" (of the predictive mixture, per row), "coverage", "width"} against the targets
+// (those that predict_regression was given, for the NLL).
 nlohmann::json regression_scores(const RegressionPrediction& prediction, const at::Tensor& targets);
 
 }  // namespace credence::workflow

@@ -2,6 +2,7 @@
 #include "credence/core/rng.h"
 #include "credence/nn/bayes_conv.h"
 #include "credence/nn/bayes_linear.h"
+#include "credence/nn/mc_dropout.h"
 #include "support/test_support.h"
 
 #include <gtest/gtest.h>
@@ -115,4 +116,25 @@ TEST(HeldWeightSamples, AConvolutionFirstLayerHoldsItsKernelsForEveryChunk) {
   EXPECT_TRUE(at::equal(net->forward_samples(x, 30), net->forward_samples(x, 30)));
   net->release_weight_samples();
   EXPECT_FALSE(at::equal(net->forward_samples(x, 30), net->forward_samples(x, 30)));
+}
+
+TEST(HeldWeightSamples, HeldDropoutMasksAreAddressedByRowAndKeepOneMinusP) {
+  nn::McDropout layer(nn::McDropoutOptions(0.3));
+  auto gen = core::make_generator(10);
+  layer->set_generator(gen);
+  at::NoGradGuard no_grad;
+  const int64_t s = 50, rows = 40, width = 100;
+  const auto x = at::ones({rows, width});
+  layer->hold_weight_samples(s, rows, {width}, true);
+  const auto whole = layer->forward_samples(nn::SampleBatch::shared_input(x, s)).by_sample();  // [S, rows, width]
+  // Rows 10..24 alone, as a chunk that starts at row 10, get the same masks.
+  const auto part = layer->forward_samples(nn::SampleBatch::shared_input(x.slice(0, 10, 25), s, 10)).by_sample();
+  EXPECT_TRUE(at::equal(part, whole.slice(1, 10, 25)));
+  // Kept units are scaled by 1 / (1 - p); the kept fraction is 1 - p within 5 standard errors.
+  const auto kept = (whole > 0).to(at::kDouble);
+  EXPECT_TRUE(at::allclose(whole.masked_select(whole > 0), at::full({1}, 1.0 / 0.7), 1e-6));
+  const double n = static_cast<double>(kept.numel());
+  EXPECT_NEAR(kept.mean().item<double>(), 0.7, 5.0 * std::sqrt(0.21 / n));
+  layer->release_weight_samples();
+  EXPECT_FALSE(at::equal(layer->forward_samples(nn::SampleBatch::shared_input(x, s)).by_sample(), whole));
 }

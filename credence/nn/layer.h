@@ -59,6 +59,9 @@ class Layer {
   virtual void release_weight_samples() {}
   // Values held by hold_weight_samples (they count against a prediction's memory budget).
   virtual int64_t held_elements() const { return 0; }
+  // Values one row holds inside the layer beyond its input and output (a recurrence's gates and
+  // states), which count against a prediction's memory budget as activations do.
+  virtual int64_t working_values(const Shape& /*input*/) const { return 0; }
 
   virtual torch::nn::Module& module() = 0;
   const torch::nn::Module& module() const { return const_cast<Layer*>(this)->module(); }

@@ -4,11 +4,13 @@
 #include "credence/nn/activation.h"
 #include "credence/nn/bayes_conv.h"
 #include "credence/nn/bayes_linear.h"
+#include "credence/nn/bayes_recurrent.h"
 #include "credence/nn/conv.h"
 #include "credence/nn/flatten.h"
 #include "credence/nn/linear.h"
 #include "credence/nn/mc_dropout.h"
 #include "credence/nn/pooling.h"
+#include "credence/nn/recurrent.h"
 #include "credence/nn/spec_fields.h"
 
 #include <nlohmann/json.hpp>
@@ -21,6 +23,11 @@ namespace {
 
 LayerFactory pool(PoolKind kind, size_t dims) {
   return [kind, dims](SpecFields& fields, const Shape& input) { return PoolImpl::from_spec(fields, input, kind, dims); };
+}
+
+template <typename Impl>
+LayerFactory recurrent(CellKind kind) {
+  return [kind](SpecFields& fields, const Shape& input) { return Impl::from_spec(fields, input, kind); };
 }
 
 LayerFactory activation(ActivationKind kind) {
@@ -37,6 +44,10 @@ const std::vector<LayerType>& layer_types() {
       {"conv2d", Conv2dImpl::from_spec, 3, LayerRole::weights, "bayes_conv2d"},
       {"bayes_conv1d", BayesConv1dImpl::from_spec, 2, LayerRole::bayesian_weights, ""},
       {"bayes_conv2d", BayesConv2dImpl::from_spec, 3, LayerRole::bayesian_weights, ""},
+      {"lstm", recurrent<RecurrentImpl>(CellKind::lstm), 2, LayerRole::weights, "bayes_lstm", true},
+      {"gru", recurrent<RecurrentImpl>(CellKind::gru), 2, LayerRole::weights, "bayes_gru", true},
+      {"bayes_lstm", recurrent<BayesRecurrentImpl>(CellKind::lstm), 2, LayerRole::bayesian_weights, "", true},
+      {"bayes_gru", recurrent<BayesRecurrentImpl>(CellKind::gru), 2, LayerRole::bayesian_weights, "", true},
       {"max_pool1d", pool(PoolKind::max, 1), 2, LayerRole::plain, ""},
       {"max_pool2d", pool(PoolKind::max, 2), 3, LayerRole::plain, ""},
       {"avg_pool1d", pool(PoolKind::average, 1), 2, LayerRole::plain, ""},

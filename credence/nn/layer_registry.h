@@ -32,6 +32,9 @@ struct LayerType {
   LayerRole role = LayerRole::plain;
   // For a layer with deterministic weights: the Bayesian type that bbb turns it into, with the same fields.
   std::string bayesian_type;
+  // A recurrent layer: mcdropout sets its own field "dropout" (one mask for every time step) rather
+  // than putting a dropout layer before it, and its Bayesian form takes no local reparameterization.
+  bool recurrent = false;
 };
 
 // Every registered type, in the order the documentation lists them.

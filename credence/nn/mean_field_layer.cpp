@@ -13,8 +13,8 @@
 
 namespace credence::nn {
 
-MeanFieldOptions read_mean_field_fields(SpecFields& fields) {
-  const MeanFieldOptions defaults;
+MeanFieldOptions read_mean_field_fields(SpecFields& fields, Estimator default_estimator) {
+  const auto defaults = MeanFieldOptions().estimator(default_estimator);
   auto options = MeanFieldOptions()
                      .prior(fields.prior_or("prior", defaults.prior()))
                      .initial_sigma(fields.number_or("initial_sigma", defaults.initial_sigma()));
@@ -147,11 +147,9 @@ at::Tensor MeanFieldLayer::forward(const at::Tensor& x) {
       // making the rows' perturbations nearly independent: op(x, dW_n) = op(x * r_n, dW) * s_n.
       const auto delta = sigma * normal(mu.sizes());
       const auto bias_delta = has_bias() ? b_sigma * normal(b_mu.sizes()) : at::Tensor();
-      auto mean = apply(x, mu, b_mu);
-      auto perturbation = apply(x * random_signs(input_sign_sizes(x)), delta, bias_delta);
       last_weight_sample_ = mu + delta;
       last_bias_sample_ = has_bias() ? b_mu + bias_delta : at::Tensor();
-      return mean + perturbation * random_signs(output_sign_sizes(mean));
+      return apply_flipout(x, mu, b_mu, delta, bias_delta);
     }
     case Estimator::local_reparameterization:
       break;
@@ -159,6 +157,18 @@ at::Tensor MeanFieldLayer::forward(const at::Tensor& x) {
   auto mean = apply(x, mu, b_mu);
   auto variance = apply(x * x, sigma * sigma, bias_variance(b_sigma));
   return mean + at::sqrt(variance + kPreActivationVarianceFloor) * normal(mean.sizes());
+}
+
+at::Tensor MeanFieldLayer::apply_flipout(const at::Tensor& x, const at::Tensor& mu, const at::Tensor& b_mu,
+                                         const at::Tensor& delta, const at::Tensor& bias_delta) const {
+  auto mean = apply(x, mu, b_mu);
+  auto perturbation = apply(x * random_signs(input_sign_sizes(x)), delta, bias_delta);
+  return mean + perturbation * random_signs(output_sign_sizes(mean));
+}
+
+std::pair<at::Tensor, at::Tensor> MeanFieldLayer::weight_samples(int64_t samples) const {
+  if (holds_weight_samples() && held_weights_.size(0) == samples) return {held_weights_, held_biases_};
+  return draw_weight_samples(samples);
 }
 
 std::pair<at::Tensor, at::Tensor> MeanFieldLayer::draw_weight_samples(int64_t samples) const {

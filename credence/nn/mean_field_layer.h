@@ -41,8 +41,10 @@ struct MeanFieldOptions {
 
 class SpecFields;
 // A Bayesian layer's spec fields "prior", "estimator" and "initial_sigma" (each optional, with the
-// defaults above; a bad value fails naming the layer), and the same written back into a spec.
-MeanFieldOptions read_mean_field_fields(SpecFields& fields);
+// defaults above, or the layer's own default estimator; a bad value fails naming the layer), and the
+// same written back into a spec.
+MeanFieldOptions read_mean_field_fields(SpecFields& fields,
+                                        Estimator default_estimator = Estimator::local_reparameterization);
 void write_mean_field_fields(nlohmann::json& spec, const MeanFieldOptions& options);
 
 // One posterior parameter: the means and rhos of a weight tensor or of a bias.
@@ -112,6 +114,14 @@ class MeanFieldLayer : public Layer {
   virtual std::vector<int64_t> input_sign_sizes(const at::Tensor& x) const = 0;
   virtual std::vector<int64_t> output_sign_sizes(const at::Tensor& y) const = 0;
   virtual ProductCost product_cost(const Shape& input) const = 0;
+  // Flipout's pass with the posterior means (mu, b_mu) and one perturbation (delta, bias_delta): for
+  // an operation linear in the weights, op(x, mu) + op(x * r, delta) * s with random signs r and s per
+  // row. A layer whose operation is not linear in its weights (a recurrence) gives its own.
+  virtual at::Tensor apply_flipout(const at::Tensor& x, const at::Tensor& mu, const at::Tensor& b_mu,
+                                   const at::Tensor& delta, const at::Tensor& bias_delta) const;
+  at::Tensor random_signs(at::IntArrayRef sizes) const;
+  // S weight samples [S, weight...] and biases [S, out]: those held for S samples, else fresh ones.
+  std::pair<at::Tensor, at::Tensor> weight_samples(int64_t samples) const;
   // Inputs feeding one output: the initialisation bound is 1 / sqrt(fan_in).
   virtual int64_t fan_in() const = 0;
 
@@ -119,7 +129,6 @@ class MeanFieldLayer : public Layer {
   at::Tensor normal(at::IntArrayRef sizes) const;
   // Noise [S, B, out...] for the pre-activations `mean` of batch x: by row while held, else fresh.
   at::Tensor pre_activation_noise(const SampleBatch& x, const at::Tensor& mean) const;
-  at::Tensor random_signs(at::IntArrayRef sizes) const;
   at::Tensor kept_weight_mu() const;
   at::Tensor kept_bias_mu() const;
   at::Tensor bias_variance(const at::Tensor& bias_sigma) const;

@@ -32,13 +32,27 @@ std::string type_of(const json& layer) {
   return layer.is_object() && layer.contains("type") && layer.at("type").is_string() ? layer.at("type").get<std::string>() : "";
 }
 
-bool is_dropout(const json& layer) { return type_of(layer) == "mc_dropout"; }
+bool is_recurrent(const json& layer) {
+  const auto* type = find_layer_type(type_of(layer));
+  return type && type->recurrent;
+}
+
+// A dropout layer, or a recurrent layer with dropout of its own.
+bool is_dropout(const json& layer) {
+  if (type_of(layer) == "mc_dropout") return true;
+  return is_recurrent(layer) && layer.contains("dropout") && layer.at("dropout").is_number() &&
+         layer.at("dropout").get<double>() > 0.0;
+}
 
 std::string describe(const NetworkSpec& spec, size_t i) { return "layers[" + std::to_string(i) + "] (" + type_of(spec.layers[i]) + ")"; }
 
 json bayesian_fields(json layer, const MethodOptions& options) {
   if (!layer.contains("prior")) layer["prior"] = prior_to_json(options.prior());
-  if (!layer.contains("estimator")) layer["estimator"] = to_string(options.estimator());
+  if (!layer.contains("estimator")) {
+    // A recurrent layer keeps one weight sample through time: local reparameterization becomes reparam.
+    const bool local = options.estimator() == Estimator::local_reparameterization;
+    layer["estimator"] = to_string(local && is_recurrent(layer) ? Estimator::reparameterization : options.estimator());
+  }
   if (!layer.contains("initial_sigma")) layer["initial_sigma"] = options.initial_sigma();
   return layer;
 }
@@ -86,6 +100,7 @@ NetworkSpec apply_method(const NetworkSpec& spec, const MethodOptions& options) 
         if (type && type->role == LayerRole::weights && !type->bayesian_type.empty()) {
           auto converted = layer;
           converted["type"] = type->bayesian_type;
+          converted.erase("dropout");  // zero (a positive one was refused above)
           out.layers.push_back(bayesian_fields(converted, options));
         } else if (type && type->role == LayerRole::bayesian_weights) {
           out.layers.push_back(bayesian_fields(layer, options));
@@ -104,6 +119,14 @@ NetworkSpec apply_method(const NetworkSpec& spec, const MethodOptions& options) 
   const auto shapes = input_shapes(spec);
   bool first = true;
   for (size_t i = 0; i < spec.layers.size(); ++i) {
+    if (layer_role(spec.layers[i]) == LayerRole::weights && is_recurrent(spec.layers[i])) {
+      // Its own mask over the step's input and the state, the same at every step (Gal & Ghahramani).
+      auto layer = spec.layers[i];
+      layer["dropout"] = options.dropout();
+      out.layers.push_back(layer);
+      first = false;
+      continue;
+    }
     if (layer_role(spec.layers[i]) == LayerRole::weights) {
       const double p = first ? options.input_dropout() : options.dropout();
       if (p > 0.0) {

@@ -1,7 +1,8 @@
 // Method: how a network's uncertainty is obtained, and the transformation that makes a plain spec
 // (dense and convolution layers, activations, pooling) into the network of a method: bbb turns every
 // weight layer into its Bayesian counterpart; mcdropout puts dropout before every weight layer after
-// the first (Gal & Ghahramani 2016, for dense and convolutional networks alike).
+// the first (Gal & Ghahramani 2016, for dense and convolutional networks alike) and gives every
+// recurrent layer its own dropout, one mask for all time steps (Gal & Ghahramani 2016, for RNNs).
 #pragma once
 
 #include "credence/core/prior.h"

@@ -128,6 +128,7 @@ NetworkSpec NetworkImpl::spec() const { return spec_; }
 int64_t NetworkImpl::widest_activation() const {
   int64_t widest = 0;
   for (const auto& shape : shapes_) widest = std::max(widest, element_count(shape));
+  for (size_t i = 0; i < layers_.size(); ++i) widest = std::max(widest, layers_[i]->working_values(shapes_[i]));
   return widest;
 }
 

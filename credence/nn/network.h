@@ -61,7 +61,7 @@ class NetworkImpl : public torch::nn::Cloneable<NetworkImpl> {
   // The output shape of layer i (layer_output_shape(size() - 1) is the network's).
   const Shape& layer_output_shape(size_t i) const { return shapes_.at(i + 1); }
   const Shape& layer_input_shape(size_t i) const { return shapes_.at(i); }
-  // The most values in one row at any point: the input, or any layer's output.
+  // The most values in one row at any point: the input, any layer's output or working values.
   int64_t widest_activation() const;
   size_t size() const { return layers_.size(); }
   Layer& layer(size_t i) { return *layers_.at(i); }

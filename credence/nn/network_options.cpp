@@ -56,6 +56,12 @@ Shape input_for(const NetworkSpec& spec, const Shape& data_shape) {
     if (type == "flatten") return data_shape;
     const auto* registered = find_layer_type(type);
     if (!registered || registered->input_rank == 0) continue;
+    if (registered->recurrent) {
+      // Sequences [steps, features]: a table row is a sequence of single values, an image its rows.
+      if (data_shape.size() == 1) return {values, 1};
+      if (data_shape.size() == 3 && data_shape[0] == 1) return {data_shape[1], data_shape[2]};
+      return data_shape;
+    }
     switch (registered->input_rank) {
       case 1:
         return {values};

@@ -19,7 +19,7 @@ json activation(ActivationKind kind) { return {{"type", to_string(kind)}}; }
 
 }  // namespace
 
-std::vector<std::string> preset_names() { return {"mlp", "lenet5", "convnet"}; }
+std::vector<std::string> preset_names() { return {"mlp", "lenet5", "convnet", "lstm", "gru"}; }
 
 bool is_preset(const std::string& name) {
   for (const auto& p : preset_names()) {
@@ -41,6 +41,18 @@ NetworkSpec mlp_spec(int64_t input, const std::vector<int64_t>& hidden, int64_t 
 
 NetworkSpec preset_spec(const std::string& name, const std::vector<int64_t>& hidden, ActivationKind kind) {
   if (name == "mlp") return mlp_spec(0, hidden, 0, kind);
+  if (name == "lstm" || name == "gru") {
+    // Stacked recurrent layers of the hidden sizes (each but the last passes on every step's
+    // state), the last step's state feeding a dense output layer.
+    if (hidden.empty()) throw std::invalid_argument("network '" + name + "': give the recurrent layers' sizes with --hidden");
+    NetworkSpec spec;
+    for (size_t i = 0; i < hidden.size(); ++i) {
+      spec.layers.push_back(
+          {{"type", name}, {"hidden_size", hidden[i]}, {"output", i + 1 < hidden.size() ? "sequence" : "last"}});
+    }
+    spec.layers.push_back(output_layer());
+    return spec;
+  }
   NetworkSpec spec;
   spec.input = {1, 28, 28};
   if (name == "lenet5") {

@@ -1,5 +1,6 @@
 // Named network templates: "mlp" (dense layers of --hidden sizes), "lenet5" (LeCun et al. 1998, with
-// ReLU and max pooling) and "convnet" (a stronger convolutional network for 28x28 images). Each is a
+// ReLU and max pooling), "convnet" (a stronger convolutional network for 28x28 images), "lstm" and
+// "gru" (stacked recurrent layers of --hidden sizes over sequences, then a dense output). Each is a
 // plain spec; a method (method.h) makes it Bayesian or adds dropout, and the task sets the last
 // layer's width.
 #pragma once

@@ -201,7 +201,7 @@ int64_t CsvTable::column_index(const std::string& name) const {
 }
 
 template <typename T>
-at::Tensor CsvTable::select_as(const std::vector<std::string>& names, at::ScalarType type) const {
+at::Tensor CsvTable::select_as(const std::vector<std::string>& names, at::ScalarType type, bool empty_as_nan) const {
   const size_t k = names.size();
   std::vector<size_t> index(k);
   for (size_t j = 0; j < k; ++j) index[j] = static_cast<size_t>(column_index(names[j]));
@@ -218,6 +218,10 @@ at::Tensor CsvTable::select_as(const std::vector<std::string>& names, at::Scalar
       double value = 0.0;
       const auto text = field_text(contents_, begin, end, scratch);
       const auto error = parse_number(text, value);
+      if (error == NumberError::empty && empty_as_nan) {
+        values[static_cast<size_t>(r) * k + j] = std::numeric_limits<T>::quiet_NaN();
+        continue;
+      }
       const bool beyond_float32 = std::is_same<T, float>::value && std::fabs(value) > static_cast<double>(FLT_MAX);
       if (error != NumberError::none || beyond_float32) {
         const std::string where = " in column '" + shown_text(names[j]) + "'";
@@ -243,6 +247,15 @@ at::Tensor CsvTable::select(const std::vector<std::string>& names) const { retur
 
 at::Tensor CsvTable::select_double(const std::vector<std::string>& names) const {
   return select_as<double>(names, at::kDouble);
+}
+
+at::Tensor CsvTable::select_double_with_missing(const std::string& name) const {
+  return select_as<double>({name}, at::kDouble, true).squeeze(1);
+}
+
+std::string CsvTable::position(int64_t row, const std::string& column) const {
+  const auto [begin, end] = cell(row, static_cast<size_t>(column_index(column)));
+  return path_ + ":" + location(contents_, body_, skip_spaces(contents_, begin, end));
 }
 
 std::vector<std::string> CsvTable::text(const std::string& name) const {

@@ -28,6 +28,11 @@ class CsvTable {
   at::Tensor select(const std::vector<std::string>& names) const;
   // The same as float64 (finite numbers, any magnitude that float64 holds).
   at::Tensor select_double(const std::vector<std::string>& names) const;
+  // One column as float64 with its empty cells (missing values) as NaN; every other cell is checked
+  // as select_double checks it (a NaN written in the file is still an error).
+  at::Tensor select_double_with_missing(const std::string& name) const;
+  // "FILE:LINE:COLUMN" of a cell (row 0 is the first data row), for messages about it.
+  std::string position(int64_t row, const std::string& column) const;
   // The cells of a column as text, quotes removed; an empty cell is an error naming its position.
   std::vector<std::string> text(const std::string& name) const;
   // Every column except `excluded` (e.g. the target), in file order.
@@ -41,7 +46,7 @@ class CsvTable {
   };
   Cell cell(int64_t row, size_t column) const;
   template <typename T>
-  at::Tensor select_as(const std::vector<std::string>& names, at::ScalarType type) const;
+  at::Tensor select_as(const std::vector<std::string>& names, at::ScalarType type, bool empty_as_nan = false) const;
   [[noreturn]] void fail_at(size_t offset, const std::string& what) const;
 
   std::string path_;

@@ -34,7 +34,8 @@ at::Tensor Standardizer::inverse_transform(const at::Tensor& z) const {
 }
 
 at::Tensor Standardizer::inverse_transform_variance(const at::Tensor& variance) const {
-  auto s = std.to(variance.device())[0];
+  // One column: any shape of variances; several: the columns along the last dimension.
+  auto s = std.numel() == 1 ? std.to(variance.device())[0] : std.to(variance.device());
   return variance * s * s;
 }
 

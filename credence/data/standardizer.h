@@ -16,7 +16,7 @@ struct Standardizer {
 
   at::Tensor transform(const at::Tensor& x) const;
   at::Tensor inverse_transform(const at::Tensor& z) const;
-  // A variance in standardised units, back in original units (for one-column targets).
+  // A variance in standardised units, back in original units (several columns: along the last dimension).
   at::Tensor inverse_transform_variance(const at::Tensor& variance) const;
 };
 

@@ -27,7 +27,9 @@ StepValues AutogradStep::evaluate(const at::Tensor& x, const at::Tensor& y, doub
     for (auto& p : group.params()) p.mutable_grad() = at::Tensor();
   }
   auto outputs = net_->forward(x);
-  auto nll = negative_log_likelihood_(outputs, y).mean();
+  // Per row: the mean over rows of one row's negative log-likelihood (summed over its targets).
+  auto per_element = negative_log_likelihood_(outputs, y);
+  auto nll = per_element.dim() > 1 ? per_element.sum() / per_element.size(0) : per_element.mean();
   auto kl = net_->kl();
   loss_ = nll + kl_scale * kl;
   return {nll.item<double>(), kl.item<double>()};

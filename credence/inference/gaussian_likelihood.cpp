@@ -35,7 +35,9 @@ void GaussianLikelihoodImpl::reset() {
   if (!(options.min_log_variance() < options.max_log_variance())) {
     throw std::invalid_argument("GaussianLikelihood: the log-variance bounds must satisfy min < max");
   }
-  auto value = at::full({}, std::log(options.noise_variance()));
+  if (options.targets() < 1) throw std::invalid_argument("GaussianLikelihood: at least one target expected");
+  auto value = options.targets() == 1 ? at::full({}, std::log(options.noise_variance()))
+                                      : at::full({options.targets()}, std::log(options.noise_variance()));
   if (options.noise() == NoiseModel::homoscedastic) {
     log_noise_variance = register_parameter("log_noise_variance", value);
   } else {
@@ -75,20 +77,32 @@ std::pair<double, double> GaussianLikelihoodImpl::log_variance_and_derivative(do
   return {s, derivative};
 }
 
-int64_t GaussianLikelihoodImpl::output_width() const { return options.noise() == NoiseModel::heteroscedastic ? 2 : 1; }
+int64_t GaussianLikelihoodImpl::output_width() const {
+  return options.targets() * (options.noise() == NoiseModel::heteroscedastic ? 2 : 1);
+}
 
-std::pair<at::Tensor, at::Tensor> GaussianLikelihoodImpl::mean_and_variance(const at::Tensor& outputs) const {
+at::Tensor GaussianLikelihoodImpl::per_target(const at::Tensor& outputs) const {
   if (outputs.size(-1) != output_width()) {
     throw std::invalid_argument("GaussianLikelihood: expected " + std::to_string(output_width()) + " outputs per row");
   }
-  auto mean = outputs.select(-1, 0);
-  if (options.noise() == NoiseModel::heteroscedastic) return {mean, at::exp(log_variance(outputs.select(-1, 1)))};
+  if (options.targets() == 1) return outputs;
+  auto sizes = outputs.sizes().vec();
+  sizes.back() = options.targets();
+  sizes.push_back(output_width() / options.targets());
+  return outputs.reshape(sizes);
+}
+
+std::pair<at::Tensor, at::Tensor> GaussianLikelihoodImpl::mean_and_variance(const at::Tensor& outputs) const {
+  const auto grouped = per_target(outputs);
+  auto mean = grouped.select(-1, 0);
+  if (options.noise() == NoiseModel::heteroscedastic) return {mean, at::exp(log_variance(grouped.select(-1, 1)))};
   return {mean, at::exp(log_noise_variance).expand_as(mean)};
 }
 
 at::Tensor GaussianLikelihoodImpl::negative_log_likelihood(const at::Tensor& outputs, const at::Tensor& y) const {
-  auto mean = outputs.select(-1, 0);
-  auto s = options.noise() == NoiseModel::heteroscedastic ? log_variance(outputs.select(-1, 1)) : log_noise_variance;
+  const auto grouped = per_target(outputs);
+  auto mean = grouped.select(-1, 0);
+  auto s = options.noise() == NoiseModel::heteroscedastic ? log_variance(grouped.select(-1, 1)) : log_noise_variance;
   auto residual = y - mean;
   return 0.5 * at::exp(-s) * residual * residual + 0.5 * s + kHalfLogTwoPi;
 }

@@ -30,6 +30,9 @@ struct GaussianLikelihoodOptions {
   // left free extrapolates its variance without limit outside the data.
   TORCH_ARG(double, min_log_variance) = -std::numeric_limits<double>::infinity();
   TORCH_ARG(double, max_log_variance) = std::numeric_limits<double>::infinity();
+  // Targets per row (a forecast's steps): the outputs are each target's group of output_width()
+  // / targets values in turn; a learned or fixed noise variance is one per target.
+  TORCH_ARG(int64_t, targets) = 1;
 };
 
 // The bounds fit_regression gives a heteroscedastic head on standardised targets (variance 1):
@@ -42,10 +45,11 @@ class GaussianLikelihoodImpl : public torch::nn::Cloneable<GaussianLikelihoodImp
   explicit GaussianLikelihoodImpl(const GaussianLikelihoodOptions& options = {});
   void reset() override;
 
-  // Network outputs per target: 2 (mean, log-variance) for heteroscedastic noise, else 1.
+  // Network outputs per row: per target 2 (mean, log-variance) for heteroscedastic noise, else 1.
   int64_t output_width() const;
 
-  // outputs [..., output_width] -> (mean [...], noise variance [...]).
+  // outputs [..., output_width] -> (mean [...], noise variance [...]) for one target, ([..., targets]
+  // each) for several.
   std::pair<at::Tensor, at::Tensor> mean_and_variance(const at::Tensor& outputs) const;
 
   bool bounded() const;
@@ -53,12 +57,18 @@ class GaussianLikelihoodImpl : public torch::nn::Cloneable<GaussianLikelihoodImp
   at::Tensor log_variance(const at::Tensor& raw) const;
   std::pair<double, double> log_variance_and_derivative(double raw) const;
 
-  // Element-wise -log N(y; f, sigma^2) = 0.5 exp(-s) (y - f)^2 + 0.5 s + 0.5 log(2 pi), s = log sigma^2.
+  // Element-wise -log N(y; f, sigma^2) = 0.5 exp(-s) (y - f)^2 + 0.5 s + 0.5 log(2 pi), s = log sigma^2;
+  // y [...] for one target, [..., targets] for several.
   at::Tensor negative_log_likelihood(const at::Tensor& outputs, const at::Tensor& y) const;
 
   GaussianLikelihoodOptions options;
-  // Learned (homoscedastic) or fixed log noise variance; unused for heteroscedastic noise.
+  // Learned (homoscedastic) or fixed log noise variance ([] for one target, [targets] for several);
+  // unused for heteroscedastic noise.
   at::Tensor log_noise_variance;
+
+ private:
+  // outputs [..., output_width] as [..., targets, values per target] (several targets), or as they are.
+  at::Tensor per_target(const at::Tensor& outputs) const;
 };
 TORCH_MODULE(GaussianLikelihood);
 

@@ -272,7 +272,8 @@ TrainingHistory train(nn::Network& net, GaussianLikelihood& likelihood, const at
                       const TrainOptions& options, at::Generator& generator, const ValidationScore& validation_score) {
   check_arguments(x, y, options);
   auto module = likelihood.ptr();
-  if (use_fused_step(net, x, options)) {
+  // The fused step's Gaussian loss is written for one target per row.
+  if (likelihood->options.targets() == 1 && use_fused_step(net, x, options)) {
     FusedMlpStep step(net, likelihood, FusedLoss::gaussian, options.weight_decay(), generator);
     return run_epochs(net, module, step, x, y, options, generator, validation_score);
   }

@@ -26,6 +26,7 @@ json likelihood_json(const inference::GaussianLikelihoodOptions& likelihood) {
   json j = {{"noise", inference::to_string(likelihood.noise())}, {"noise_variance", likelihood.noise_variance()}};
   if (std::isfinite(likelihood.min_log_variance())) j["min_log_variance"] = likelihood.min_log_variance();
   if (std::isfinite(likelihood.max_log_variance())) j["max_log_variance"] = likelihood.max_log_variance();
+  if (likelihood.targets() != 1) j["targets"] = likelihood.targets();
   return j;
 }
 
@@ -80,6 +81,8 @@ RegressionModel regression_model_from_archive(const Archive& archive) {
         .noise_variance(l.at("noise_variance").get<double>());
     if (l.contains("min_log_variance")) likelihood_options.min_log_variance(l.at("min_log_variance").get<double>());
     if (l.contains("max_log_variance")) likelihood_options.max_log_variance(l.at("max_log_variance").get<double>());
+    if (l.contains("targets")) likelihood_options.targets(l.at("targets").get<int64_t>());
+    if (likelihood_options.targets() < 1) throw std::invalid_argument("the likelihood's target count is below 1");
     if (!(likelihood_options.min_log_variance() < likelihood_options.max_log_variance())) {
       throw std::invalid_argument("the likelihood's log-variance bounds are not min < max");
     }
@@ -99,7 +102,8 @@ RegressionModel regression_model_from_archive(const Archive& archive) {
   if (!stored_method.empty() && stored_method != model.method()) model.posterior = stored_method;
   model.laplace = read_laplace_posterior(archive, metadata, model.members.front());
   const auto& input = model.members.front()->input_shape();
-  if (input.size() != 1 || input[0] != static_cast<int64_t>(model.feature_names.size())) {
+  // A table row's features, seen as [features], [1, features] (a 1-D convolution) or [features, 1] (a sequence).
+  if (nn::element_count(input) != static_cast<int64_t>(model.feature_names.size())) {
     throw ArchiveError(archive.path + ": model file is corrupted (feature names do not match the input size)");
   }
   for (size_t m = 0; m < model.members.size(); ++m) {

@@ -33,13 +33,16 @@ std::string training_settings_json(const RegressionFitOptions& options) {
 inference::GaussianLikelihoodOptions regression_likelihood_options(const RegressionFitOptions& options,
                                                                    const data::Standardizer& target_scaler) {
   inference::GaussianLikelihoodOptions likelihood_options;
-  likelihood_options.noise(options.noise());
+  likelihood_options.noise(options.noise()).targets(target_scaler.mean.numel());
   if (options.noise() == inference::NoiseModel::heteroscedastic) {
     likelihood_options.min_log_variance(inference::kStandardisedMinLogVariance)
         .max_log_variance(inference::kStandardisedMaxLogVariance);
   }
   if (options.noise() == inference::NoiseModel::fixed) {
     if (!(options.noise_precision() > 0.0)) throw std::invalid_argument("--tau: the noise precision must be positive");
+    if (target_scaler.std.numel() != 1) {
+      throw std::invalid_argument("--likelihood fixed: a known noise precision is for one target (use homoscedastic or heteroscedastic)");
+    }
     const double target_std = target_scaler.std.item<double>();
     likelihood_options.noise_variance(1.0 / (options.noise_precision() * target_std * target_std));
   } else {
@@ -48,11 +51,18 @@ inference::GaussianLikelihoodOptions regression_likelihood_options(const Regress
   return likelihood_options;
 }
 
-RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets,
+RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& given_targets,
                              const std::vector<std::string>& feature_names, const std::string& target_name,
                              const RegressionFitOptions& options) {
-  if (inputs.dim() != 2 || targets.dim() != 1 || inputs.size(0) != targets.size(0)) {
-    throw std::invalid_argument("fit_regression: expected inputs [n, d] and targets [n]");
+  // One target given as a column [n, 1] is the one target [n].
+  const auto targets =
+      given_targets.dim() == 2 && given_targets.size(1) == 1 ? given_targets.squeeze(1) : given_targets;
+  if (inputs.dim() != 2 || targets.dim() < 1 || targets.dim() > 2 || inputs.size(0) != targets.size(0)) {
+    throw std::invalid_argument("fit_regression: expected inputs [n, d] and targets [n] or [n, k]");
+  }
+  const bool several_targets = targets.dim() == 2 && targets.size(1) > 1;
+  if (several_targets && !options.posterior().empty()) {
+    throw std::invalid_argument("--method " + options.posterior() + ": not available for several targets per row (a forecast's steps)");
   }
   if (static_cast<int64_t>(feature_names.size()) != inputs.size(1)) {
     throw std::invalid_argument("fit_regression: one feature name per input column expected");
@@ -94,6 +104,13 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
     z_validation = model.input_scaler.transform(inputs.index_select(0, validation_index.to(device)));
     t_validation = model.target_scaler.transform(targets.index_select(0, validation_index.to(device)));
   }
+  if (options.validation_inputs().defined() && options.validation_inputs().size(0) > 0) {
+    if (options.validation_fraction() > 0.0) throw std::invalid_argument("fit_regression: validation rows given and drawn");
+    auto given = options.validation_targets();
+    if (given.dim() == 2 && given.size(1) == 1) given = given.squeeze(1);
+    z_validation = model.input_scaler.transform(options.validation_inputs().to(device));
+    t_validation = model.target_scaler.transform(given.to(device));
+  }
   RegressionFit fit;
   ResumableMembers resumable(options.checkpoint(), training_fingerprint(model.training_json, spec.to_json(), options.seed(),
                                                                         feature_names, inputs, targets));
@@ -114,10 +131,21 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets
       const int64_t samples = options.validation_samples();
       // In the target's original units, as `credence evaluate` reports it: a density of the
       // standardised target is target_std times that of the original one.
-      const double log_target_std = std::log(model.target_scaler.std.item<double>());
+      // Several targets: the sum of their NLLs (each target's own predictive mixture).
+      const auto log_target_std = at::log(model.target_scaler.std.to(at::kDouble));
       validation = [net, likelihood, z_validation, t_validation, samples, log_target_std]() mutable {
         auto draws = predict::sample_predictive(net, likelihood, z_validation, predict::PredictOptions().samples(samples));
-        return metrics::mixture_negative_log_likelihood(draws.means, draws.variances, t_validation) + log_target_std;
+        if (t_validation.dim() == 1) {
+          return metrics::mixture_negative_log_likelihood(draws.means, draws.variances, t_validation) +
+                 log_target_std[0].item<double>();
+        }
+        double total = 0.0;
+        for (int64_t k = 0; k < t_validation.size(1); ++k) {
+          total += metrics::mixture_negative_log_likelihood(draws.means.select(2, k), draws.variances.select(2, k),
+                                                            t_validation.select(1, k)) +
+                   log_target_std[k].item<double>();
+        }
+        return total;
       };
     }
     auto training = resumable.options_for(m, options.training());

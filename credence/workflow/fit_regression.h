@@ -34,6 +34,10 @@ struct RegressionFitOptions {
   TORCH_ARG(inference::TrainOptions, training) = {};
   // Fraction of the training rows held out for early stopping (0: none).
   TORCH_ARG(double, validation_fraction) = 0.0;
+  // Validation rows given rather than drawn from the inputs (a series' validation period, which
+  // comes after the training period in time); validation_fraction must then be 0.
+  TORCH_ARG(at::Tensor, validation_inputs) = {};
+  TORCH_ARG(at::Tensor, validation_targets) = {};
   // Monte Carlo samples for the validation NLL after each epoch.
   TORCH_ARG(int64_t, validation_samples) = 10;
   TORCH_ARG(std::uint64_t, seed) = 0;
@@ -66,6 +70,8 @@ struct RegressionFit {
 
 // Standardises inputs and targets on the training rows, builds each member's network and likelihood,
 // trains member m with a generator seeded by seed + m, and returns the model with its histories.
+// targets [n], or [n, k] for k targets per row (a direct multi-step forecast): each standardised on
+// its own, with its own noise (trained networks only; the posterior methods take one target).
 RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& targets,
                              const std::vector<std::string>& feature_names, const std::string& target_name,
                              const RegressionFitOptions& options);

@@ -64,3 +64,32 @@ TEST(GaussianLikelihood, BoundedLogVarianceStaysInsideItsBoundsAndIsSmooth) {
   EXPECT_THROW(GaussianLikelihood(GaussianLikelihoodOptions().min_log_variance(1.0).max_log_variance(1.0)),
                std::invalid_argument);
 }
+
+TEST(GaussianLikelihood, SeveralTargetsEachHaveTheirOwnNoise) {
+  // Three targets, heteroscedastic: row outputs (mean, raw log-variance) per target in turn.
+  GaussianLikelihood hetero(GaussianLikelihoodOptions().noise(NoiseModel::heteroscedastic).targets(3));
+  EXPECT_EQ(hetero->output_width(), 6);
+  auto outputs = at::tensor({1.0, 0.5, -2.0, -1.0, 0.0, 0.0}, at::kDouble).view({1, 6});
+  auto y = at::tensor({2.0, -1.5, 1.0}, at::kDouble).view({1, 3});
+  auto nll = hetero->negative_log_likelihood(outputs, y);
+  ASSERT_EQ(nll.sizes(), (std::vector<int64_t>{1, 3}));
+  const double c = 0.5 * std::log(2 * M_PI);
+  EXPECT_NEAR(nll[0][0].item<double>(), 0.5 * std::exp(-0.5) * 1.0 + 0.25 + c, 1e-12);
+  EXPECT_NEAR(nll[0][1].item<double>(), 0.5 * std::exp(1.0) * 0.25 - 0.5 + c, 1e-12);
+  EXPECT_NEAR(nll[0][2].item<double>(), 0.5 * 1.0 + c, 1e-12);
+  auto [mean, variance] = hetero->mean_and_variance(outputs.unsqueeze(0));  // [D = 1, 1, 6] -> [1, 1, 3]
+  EXPECT_EQ(mean.sizes(), (std::vector<int64_t>{1, 1, 3}));
+  EXPECT_NEAR(variance[0][0][1].item<double>(), std::exp(-1.0), 1e-12);
+  // Homoscedastic: one learned variance per target.
+  GaussianLikelihood homo(GaussianLikelihoodOptions().noise(NoiseModel::homoscedastic).noise_variance(0.5).targets(2));
+  EXPECT_EQ(homo->output_width(), 2);
+  EXPECT_EQ(homo->log_noise_variance.sizes(), (std::vector<int64_t>{2}));
+  {
+    at::NoGradGuard no_grad;
+    homo->log_noise_variance[1].fill_(0.0);
+  }
+  auto [m2, v2] = homo->mean_and_variance(at::tensor({3.0, 4.0}, at::kFloat).view({1, 2}));
+  EXPECT_NEAR(v2[0][0].item<double>(), 0.5, 1e-6);
+  EXPECT_NEAR(v2[0][1].item<double>(), 1.0, 1e-6);
+  EXPECT_THROW(hetero->mean_and_variance(at::zeros({1, 4})), std::invalid_argument);
+}

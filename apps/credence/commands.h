@@ -14,5 +14,6 @@ void add_fit_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_prune_command(CLI::App& app);
 void add_laplace_command(CLI::App& app);
+void add_forecast_command(CLI::App& app);
 
 }  // namespace credence::cli

@@ -1,6 +1,7 @@
 // `credence evaluate`: how good and how honest a model's predictions are on labelled data.
 #include "classification_data.h"
 #include "cli_support.h"
+#include "forecast_data.h"
 #include "commands.h"
 
 #include "credence/io/archive.h"
@@ -140,6 +141,20 @@ void run_evaluate(const EvaluateArguments& a) {
         workflow::classical_evaluate(archive, a.data, {a.level, a.samples, a.seed, memory_budget_bytes(a.memory_budget_mb)}));
     workflow::check_finite_scores(report, a.data);
     print_report(report, a.json);
+    return;
+  }
+  if (kind == io::kForecastNetworkKind) {
+    // The test period of the series in --data, as at the end of training.
+    auto model = io::forecast_model_from_archive(archive);
+    const auto series = read_model_series(a.data, model.settings);
+    const auto scores = workflow::score_test_period(model, series.values, predict_options(a), a.level, a.seed);
+    nlohmann::json report = {{"steps", workflow::to_json(scores)}};
+    workflow::check_finite_scores(report, a.data);
+    if (a.json) {
+      std::cout << report.dump() << "\n";
+    } else {
+      print_forecast_scores(std::cout, scores, a.level);
+    }
     return;
   }
   auto table = data::read_csv(a.data);

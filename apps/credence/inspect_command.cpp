@@ -4,6 +4,7 @@
 
 #include "credence/io/archive.h"
 #include "credence/io/classification_model.h"
+#include "credence/io/forecast_model.h"
 #include "credence/io/regression_model.h"
 #include "credence/nn/network_summary.h"
 
@@ -25,6 +26,7 @@ struct InspectArguments {
 nn::Network first_network(const io::Archive& archive, const std::string& kind) {
   if (kind == io::kRegressionNetworkKind) return io::regression_model_from_archive(archive).members.front();
   if (kind == io::kClassificationNetworkKind) return io::classification_model_from_archive(archive).members.front();
+  if (kind == io::kForecastNetworkKind) return io::forecast_model_from_archive(archive).regression.members.front();
   return nullptr;
 }
 

@@ -2,10 +2,12 @@
 #include "classification_data.h"
 #include "cli_support.h"
 #include "commands.h"
+#include "forecast_data.h"
 
 #include "credence/io/archive.h"
 #include "credence/io/classical_archive.h"
 #include "credence/io/classification_model.h"
+#include "credence/io/forecast_model.h"
 #include "credence/io/regression_model.h"
 #include "credence/workflow/classical_prediction.h"
 #include "credence/workflow/classification_prediction.h"
@@ -59,6 +61,18 @@ int64_t predict_to_file(const PredictArguments& a, const predict::PredictOptions
     check_finite(result.values, {first_value, result.columns.end()}, a);
     data::write_csv(a.out, result.columns, result.values, result.leading_text);
     return result.values.size(0);
+  }
+  if (kind == io::kForecastNetworkKind) {
+    // Every origin with a full window, every step of the horizon.
+    auto model = io::forecast_model_from_archive(archive);
+    const auto series = read_model_series(a.data, model.settings);
+    const auto forecast =
+        workflow::forecast_from_origins(model, series.values, 0, series.values.size(0) - 1, options, a.level, a.seed);
+    const auto values = workflow::forecast_prediction_values(forecast);
+    const auto& columns = workflow::forecast_prediction_columns();
+    check_finite(values, {columns.begin() + 1, columns.end()}, a);
+    data::write_csv(a.out, columns, values, workflow::forecast_origin_labels(forecast, series.times));
+    return values.size(0);
   }
   auto table = data::read_csv(a.data);
   auto model = io::regression_model_from_archive(archive);

@@ -1,6 +1,7 @@
 // `credence train`: fit a Bayesian (or MC-dropout, or deterministic) regression network on a CSV
 // file, or a classifier (or an ensemble of them) on a CSV file or an IDX image folder.
 #include "classification_data.h"
+#include "forecast_data.h"
 #include "cli_support.h"
 #include "commands.h"
 #include "laplace_arguments.h"
@@ -13,6 +14,7 @@
 #include "credence/io/regression_model.h"
 #include "credence/predict/temperature_scaling.h"
 #include "credence/workflow/fit_classification.h"
+#include "credence/workflow/fit_forecast.h"
 #include "credence/workflow/fit_regression.h"
 
 #include <cmath>
@@ -47,6 +49,12 @@ struct TrainArguments {
   // Checkpoints (workflow/resumable_training.h).
   std::string checkpoint, resume;
   int64_t checkpoint_every = 1;
+  // Forecasting (--task forecast).
+  int64_t window = 0, horizon = 0, difference = 0, season = 0;
+  std::string date_column, missing = "error";
+  // Sequence classification: how an image is a sequence (rows: each row one step).
+  std::string sequence;
+  double test_fraction = 0.2;
 };
 
 workflow::CheckpointSettings checkpoint_settings(const TrainArguments& a) {
@@ -207,6 +215,56 @@ void run_train_regression(const TrainArguments& a) {
   }
 }
 
+// A direct multi-step forecaster of --target's column, on the windows of the training period.
+void run_train_forecast(const TrainArguments& a) {
+  if (a.target.empty()) throw std::invalid_argument("--target is required for forecasting (the series' column)");
+  require(!is_idx_spec(a.data), "--data", "idx:DIR image folders are for --task classification");
+  require(a.window > 0, "--window", "expected a positive number of past values per forecast (e.g. --window 24)");
+  require(a.horizon > 0, "--horizon", "expected a positive number of steps to forecast (e.g. --horizon 12)");
+  require(a.difference == 0 || a.difference == 1, "--difference", "expected 0 (levels) or 1 (changes)");
+  require(a.season >= 0, "--season", "expected a lag of at least 1 step, or 0 for no seasonal baseline");
+  require(a.test_fraction > 0.0 && a.test_fraction < 1.0, "--test-fraction", "expected a fraction in (0, 1)");
+  require(a.validation_fraction >= 0.0 && a.validation_fraction < 1.0, "--validation-fraction", "expected a fraction in [0, 1)");
+  workflow::ForecastFitOptions options;
+  auto& settings = options.settings;
+  settings.series = a.target;
+  settings.time_column = a.date_column;
+  settings.missing = parse_choice("--missing", a.missing, data::missing_values_from_string);
+  settings.windows = {a.window, a.horizon, a.difference};
+  settings.test_fraction = a.test_fraction;
+  settings.season = a.season;
+  options.validation_fraction = a.validation_fraction;
+  auto& r = options.regression;
+  r.network(network_options(a.network));
+  r.members(member_count(a.network));
+  r.bootstrap(a.bootstrap);
+  r.posterior(posterior_method(a.network));
+  r.noise(parse_choice("--likelihood", a.likelihood.empty() ? "heteroscedastic" : a.likelihood, inference::noise_model_from_string));
+  r.validation_samples(a.samples);
+  r.seed(a.seed);
+  r.training(training_options(a));
+  r.checkpoint(checkpoint_settings(a));
+  const auto table = data::read_csv(a.data);
+  const auto series = data::read_time_series(table, a.target, a.date_column, settings.missing);
+  auto fit = fit_with_network_errors([&] { return workflow::fit_forecast(series, options); });
+  io::save_forecast_model(a.out, fit.model);
+  print_warnings(fit.warnings);
+  if (!a.quiet) {
+    double seconds = 0.0;
+    for (const auto& h : fit.histories) seconds += h.seconds;
+    std::cerr << "trained " << fit.model.regression.method() << " forecaster of '" << a.target << "' (" << series.values.size(0)
+              << " values";
+    if (series.interpolated > 0) std::cerr << ", " << series.interpolated << " interpolated";
+    if (series.dropped > 0) std::cerr << ", " << series.dropped << " rows dropped";
+    std::cerr << "; training period " << fit.periods.train_end << " values, " << fit.training_examples << " windows of "
+              << a.window << " -> " << a.horizon << " steps";
+    if (fit.validation_examples > 0) std::cerr << "; validation " << fit.validation_examples << " windows";
+    std::cerr << ") in " << seconds << " s; model written to " << a.out << "\n";
+    const auto scores = workflow::score_test_period(fit.model, series.values, predict::PredictOptions().samples(100), 0.95, a.seed);
+    print_forecast_scores(std::cerr, scores, 0.95);
+  }
+}
+
 // The method names an ensemble too: --method ensemble trains --members (default 5) deterministic networks.
 void run_train_classification(const TrainArguments& a) {
   require(a.logit_samples > 0, "--logit-samples", "expected a positive number of noise draws");
@@ -230,6 +288,10 @@ void run_train_classification(const TrainArguments& a) {
   options.training(training_options(a));
   options.checkpoint(checkpoint_settings(a));
   apply_sampler_arguments(a, options);
+  if (!a.sequence.empty()) {
+    require(a.sequence == "rows", "--sequence", "expected rows (each image row one step), got '" + a.sequence + "'");
+    require(is_idx_spec(a.data), "--sequence", "rows of images need an idx:DIR image folder");
+  }
   auto data = read_training_data(a.data, a.target, a.features);
   options.input_scale(data.layout.kind == "image" ? a.input_scale : 0.0);
   auto fit = fit_with_network_errors([&] {
@@ -272,12 +334,17 @@ void run_train(const TrainArguments& a) {
   }
   apply_threads(a.threads);
   check_common(a);
+  const bool forecast_options = a.window != 0 || a.horizon != 0 || a.difference != 0 || a.season != 0 || !a.date_column.empty();
+  require(a.task == "forecast" || !forecast_options, "--task",
+          "--window, --horizon, --difference, --season and --date-column are for --task forecast");
   if (a.task == "regression") {
     run_train_regression(a);
   } else if (a.task == "classification") {
     run_train_classification(a);
+  } else if (a.task == "forecast") {
+    run_train_forecast(a);
   } else {
-    throw std::invalid_argument("--task: expected regression or classification, got '" + a.task + "'");
+    throw std::invalid_argument("--task: expected regression, classification or forecast, got '" + a.task + "'");
   }
 }
 
@@ -286,7 +353,7 @@ void run_train(const TrainArguments& a) {
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArguments>();
   auto* c = app.add_subcommand("train", "Train a regression network or a classifier and save it");
-  c->add_option("--task", args->task, "regression | classification")->capture_default_str();
+  c->add_option("--task", args->task, "regression | classification | forecast")->capture_default_str();
   c->add_option("--data", args->data, "Training data: a CSV file with a header row, or idx:DIR (classification)")
       ->required();
   c->add_option("--target", args->target, "Name of the target (regression) or label (classification) column");
@@ -358,6 +425,24 @@ void add_train_command(CLI::App& app) {
                 "Continue the training of this checkpoint (same data and options; checkpoints go on to it, or to "
                 "--checkpoint)")
       ->group(checkpoints);
+  c->add_option("--sequence", args->sequence,
+                "rows: read each image as a sequence of its rows (the reading of --network lstm and gru on images)");
+  const std::string forecasting = "Forecasting (--task forecast; --target names the series' column)";
+  c->add_option("--window", args->window, "Past values (or changes) each forecast sees")->group(forecasting);
+  c->add_option("--horizon", args->horizon, "Steps forecast at once from each origin")->group(forecasting);
+  c->add_option("--difference", args->difference,
+                "1: model the changes (a trending series forecast beyond its training range); 0: the values")
+      ->capture_default_str()->group(forecasting);
+  c->add_option("--date-column", args->date_column, "A time column that must increase (numbers, or ISO dates as text)")
+      ->group(forecasting);
+  c->add_option("--missing", args->missing,
+                "Empty cells of the series: error | interpolate (inner gaps linearly; leading and trailing ones dropped) | "
+                "drop")
+      ->capture_default_str()->group(forecasting);
+  c->add_option("--season", args->season, "The seasonal naive baseline's lag in steps (0: none)")
+      ->capture_default_str()->group(forecasting);
+  c->add_option("--test-fraction", args->test_fraction, "The last part of the series held out as the test period")
+      ->capture_default_str()->group(forecasting);
   add_threads_option(c, args->threads);
   c->add_flag("--quiet", args->quiet, "No progress bar");
   c->callback([args, c] {

@@ -43,34 +43,34 @@ TimePeriods split_in_time(int64_t length, double validation_fraction, double tes
 
 int64_t first_origin(const ForecastWindowOptions& options) { return options.window - 1 + options.difference; }
 
-ForecastWindows make_windows(const at::Tensor& series, const ForecastWindowOptions& options, int64_t first, int64_t last) {
-  check(series, options);
+ForecastWindows origin_windows(const at::Tensor& series, const ForecastWindowOptions& options, int64_t first, int64_t last) {
   const int64_t length = series.size(0);
   first = std::max(first, first_origin(options));
-  last = std::min(last, length - 1 - options.horizon);
+  last = std::min(last, length - 1);
   const int64_t n = std::max<int64_t>(0, last - first + 1);
   const auto y = series.to(at::kDouble).contiguous();
   ForecastWindows w;
   w.origins = at::arange(first, first + n, at::TensorOptions().dtype(at::kLong));
   if (n == 0) {
     w.inputs = at::empty({0, options.window}, y.options());
-    w.targets = at::empty({0, options.horizon}, y.options());
     w.levels = at::empty({0}, y.options());
     return w;
   }
-  // Row i of the input is y[o - W + 1 .. o] (or its changes); of the targets y[o + 1 .. o + H].
-  const auto input_index = w.origins.unsqueeze(1) + at::arange(-options.window + 1, 1, w.origins.options());
-  const auto target_index = w.origins.unsqueeze(1) + at::arange(1, options.horizon + 1, w.origins.options());
-  const auto at_index = [&](const at::Tensor& index) { return y.index_select(0, index.reshape({-1})).view(index.sizes()); };
-  if (options.difference == 0) {
-    w.inputs = at_index(input_index);
-    w.targets = at_index(target_index);
-    w.levels = at::zeros({n}, y.options());
-  } else {
-    w.levels = y.index_select(0, w.origins);
-    w.inputs = at_index(input_index) - at_index(input_index - 1);
-    w.targets = at_index(target_index) - w.levels.unsqueeze(1);
-  }
+  // Row i of the input is y[o - W + 1 .. o], or its changes y[t] - y[t - 1].
+  const auto index = w.origins.unsqueeze(1) + at::arange(-options.window + 1, 1, w.origins.options());
+  const auto values = [&](const at::Tensor& at) { return y.index_select(0, at.reshape({-1})).view(at.sizes()); };
+  w.inputs = options.difference ? values(index) - values(index - 1) : values(index);
+  w.levels = options.difference ? y.index_select(0, w.origins) : at::zeros({n}, y.options());
+  return w;
+}
+
+ForecastWindows make_windows(const at::Tensor& series, const ForecastWindowOptions& options, int64_t first, int64_t last) {
+  check(series, options);
+  auto w = origin_windows(series, options, first, std::min(last, series.size(0) - 1 - options.horizon));
+  // The targets y[o + 1 .. o + H], relative to the level.
+  const auto index = w.origins.unsqueeze(1) + at::arange(1, options.horizon + 1, w.origins.options());
+  const auto y = series.to(at::kDouble).contiguous();
+  w.targets = y.index_select(0, index.reshape({-1})).view(index.sizes()) - w.levels.unsqueeze(1);
   return w;
 }
 
@@ -86,10 +86,7 @@ at::Tensor last_window(const at::Tensor& series, const ForecastWindowOptions& op
                                 std::to_string(first_origin(options) + 1) + " values before the forecast; the series has " +
                                 std::to_string(length));
   }
-  const auto y = series.to(at::kDouble);
-  auto window = y.slice(0, length - options.window - options.difference, length);
-  if (options.difference == 1) window = window.slice(0, 1) - window.slice(0, 0, -1);
-  return window.unsqueeze(0);
+  return origin_windows(series, options, length - 1, length - 1).inputs;
 }
 
 }  // namespace credence::data

@@ -49,6 +49,10 @@ ForecastWindows make_windows(const at::Tensor& series, const ForecastWindowOptio
 // The examples whose targets all lie in [begin, end) (a period of split_in_time).
 ForecastWindows windows_in_period(const at::Tensor& series, const ForecastWindowOptions& options, int64_t begin, int64_t end);
 
+// The inputs and levels of every origin o in [first, last] with a full input window, whether or not
+// its targets lie inside the series (for forecasts); `targets` is left undefined.
+ForecastWindows origin_windows(const at::Tensor& series, const ForecastWindowOptions& options, int64_t first, int64_t last);
+
 // The input of a forecast from the end of the series (origin length - 1): [1, W].
 at::Tensor last_window(const at::Tensor& series, const ForecastWindowOptions& options);
 

@@ -25,6 +25,13 @@ ForecastPrediction forecast_from_origins(const io::ForecastModel& model, const a
     p.forecast.interval = {empty, empty};
     return p;
   }
+  // One step: the regression's one target [N] as the step column [N, 1].
+  auto& u = p.forecast.uncertainty;
+  if (u.mean.dim() == 1) {
+    u = {u.mean.unsqueeze(1), u.aleatoric_variance.unsqueeze(1), u.epistemic_variance.unsqueeze(1),
+         u.total_variance.unsqueeze(1)};
+    p.forecast.interval = {p.forecast.interval.lower.unsqueeze(1), p.forecast.interval.upper.unsqueeze(1)};
+  }
   // Back to levels: the network forecasts the changes since the origin (or the values themselves).
   const auto levels = windows.levels.to(p.forecast.uncertainty.mean.scalar_type()).unsqueeze(1);
   p.forecast.uncertainty.mean = p.forecast.uncertainty.mean + levels;

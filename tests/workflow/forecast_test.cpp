@@ -111,6 +111,21 @@ TEST(Forecast, BayesianRecurrentForecasterSplitsItsUncertaintyAndRoundTrips) {
   EXPECT_NE(workflow::forecast_plot_svg(loaded, series.values, end, 2, 0.9).find("<svg"), std::string::npos);
 }
 
+TEST(Forecast, OneStepForecastersHaveOneStepColumn) {
+  // H = 1 is a regression with one target: its forecasts are still [origins, 1].
+  const auto series = periodic_series(200, 5);
+  auto options = forecast_options(nn::Method::deterministic, "mlp", 5);
+  options.settings.windows = {12, 1, 0};
+  options.regression.training(inference::TrainOptions().epochs(30).batch_size(32).learning_rate(3e-3));
+  auto fit = workflow::fit_forecast(series, options);
+  const auto scores = workflow::score_test_period(fit.model, series.values, predict::PredictOptions().samples(1), 0.95, 0);
+  ASSERT_EQ(scores.size(), 1u);
+  EXPECT_EQ(scores[0].count, 40);
+  EXPECT_LT(scores[0].rmse, scores[0].naive_last_rmse);
+  auto end = workflow::forecast_past_end(fit.model, series.values, 1, predict::PredictOptions().samples(1), 0.95, 0);
+  EXPECT_EQ(workflow::forecast_prediction_values(end).sizes(), (std::vector<int64_t>{1, 7}));
+}
+
 TEST(Forecast, ASeriesTooShortForItsWindowsIsRefused) {
   const auto series = periodic_series(30, 1);
   auto options = forecast_options(nn::Method::deterministic, "mlp", 1);

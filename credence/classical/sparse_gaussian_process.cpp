@@ -3,6 +3,7 @@
 #include "credence/classical/sparse_gaussian_process.h"
 
 #include "credence/core/gaussian.h"
+#include "credence/core/tensor_values.h"
 
 #include "credence/classical/bounded_lbfgs.h"
 #include "credence/classical/gaussian_process.h"
@@ -43,11 +44,6 @@ at::Tensor noise_diagonal(const Kernel& kernel, const at::Tensor& x, const at::T
 }
 
 bool bounded(double lower, double upper) { return lower > 0 && std::isfinite(upper); }
-
-std::vector<double> as_vector(const at::Tensor& t) {
-  const auto c = t.detach().to(at::kDouble).contiguous().reshape({-1});
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
 
 struct WhitenedPosterior {
   at::Tensor mean, sqrt;
@@ -197,12 +193,12 @@ SparseGaussianProcessRegression SparseGaussianProcessRegression::fit(const at::T
       // One vector for L-BFGS: [log theta (bounded), z (free)].
       std::vector<double> start, lower, upper;
       if (tune_kernel) {
-        start = as_vector(kernel.free_log_parameters());
+        start = core::to_double_vector(kernel.free_log_parameters());
         lower.assign(p, lo);
         upper.assign(p, hi);
       }
       if (tune_inducing) {
-        const auto zs = as_vector(z);
+        const auto zs = core::to_double_vector(z);
         start.insert(start.end(), zs.begin(), zs.end());
         lower.resize(start.size(), -std::numeric_limits<double>::infinity());
         upper.resize(start.size(), std::numeric_limits<double>::infinity());
@@ -225,7 +221,7 @@ SparseGaussianProcessRegression SparseGaussianProcessRegression::fit(const at::T
           const auto grads = torch::autograd::grad({bound}, wrt);
           gradient.clear();
           for (const auto& g : grads) {
-            const auto values = as_vector(g);
+            const auto values = core::to_double_vector(g);
             gradient.insert(gradient.end(), values.begin(), values.end());
           }
           for (auto& g : gradient) g = -g;

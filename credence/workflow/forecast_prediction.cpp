@@ -1,6 +1,8 @@
 // Forecast prediction: origins, steps, scores against the naive baselines, the plot.
 #include "credence/workflow/forecast_prediction.h"
 
+#include "credence/core/gaussian.h"
+#include "credence/core/tensor_values.h"
 #include "credence/metrics/regression_metrics.h"
 #include "credence/report/svg_plot.h"
 
@@ -142,15 +144,6 @@ ForecastPrediction forecast_past_end(const io::ForecastModel& model, const at::T
   return p;
 }
 
-namespace {
-
-std::vector<double> values_of(const at::Tensor& t) {
-  auto c = t.to(at::kDouble).contiguous();
-  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
-
-}  // namespace
-
 std::string forecast_plot_svg(const io::ForecastModel& model, const at::Tensor& series, const ForecastPrediction& forecast,
                               int64_t steps, double level) {
   const int64_t length = series.size(0);
@@ -163,11 +156,11 @@ std::string forecast_plot_svg(const io::ForecastModel& model, const at::Tensor& 
   const double last = series[length - 1].item<double>();
   const auto& u = forecast.forecast.uncertainty;
   auto joined = [&](const at::Tensor& row) {
-    auto v = values_of(row);
+    auto v = core::to_double_vector(row);
     v.insert(v.begin(), last);
     return v;
   };
-  const double z = metrics::central_interval(at::zeros({1}, at::kDouble), at::ones({1}, at::kDouble), level).upper[0].item<double>();
+  const double z = core::standard_normal_quantile(0.5 + 0.5 * level);
   const auto mean = u.mean[0], epistemic = at::sqrt(u.epistemic_variance[0]) * z;
   const auto level_text = std::to_string(static_cast<int>(std::lround(level * 100)));
   report::SvgPlot plot("Forecast of " + model.settings.series + ": " + std::to_string(steps) + " steps past the end",
@@ -178,7 +171,7 @@ std::string forecast_plot_svg(const io::ForecastModel& model, const at::Tensor& 
                 0.25, level_text + "% interval (total)");
   plot.add_band(future_x, joined(mean - epistemic), joined(mean + epistemic), "#d9534f", 0.35,
                 level_text + "% interval of the epistemic part");
-  plot.add_line(history_x, values_of(series.slice(0, length - shown)), "#333333", "history");
+  plot.add_line(history_x, core::to_double_vector(series.slice(0, length - shown)), "#333333", "history");
   plot.add_line(future_x, joined(mean), "#1f5fa8", "forecast mean");
   return plot.render();
 }

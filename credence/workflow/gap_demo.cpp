@@ -2,6 +2,7 @@
 #include "credence/workflow/gap_demo.h"
 
 #include "credence/core/rng.h"
+#include "credence/core/tensor_values.h"
 #include "credence/report/svg_plot.h"
 
 #include <algorithm>
@@ -11,11 +12,6 @@
 namespace credence::workflow {
 
 namespace {
-
-std::vector<double> to_vector(const at::Tensor& t) {
-  auto c = t.to(at::kDouble).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
 
 nlohmann::json to_json(const RegionUncertainty& r) {
   return {{"aleatoric_std", r.aleatoric_std}, {"epistemic_std", r.epistemic_std}, {"true_noise_std", r.true_noise_std}};
@@ -48,13 +44,13 @@ GapDemo run_gap_demo(const GapDemoOptions& options) {
   auto x = regions.grid.squeeze(1);
   auto total_std = u.total_variance.sqrt(), epistemic_std = u.epistemic_variance.sqrt();
   report::SvgPlot plot("credence demo: " + options.method() + ", heteroscedastic, data in [-4,-1] and [1,4]", "x", "y");
-  plot.add_band(to_vector(x), to_vector(u.mean - 2 * total_std), to_vector(u.mean + 2 * total_std), "#1f77b4", 0.18,
+  plot.add_band(core::to_double_vector(x), core::to_double_vector(u.mean - 2 * total_std), core::to_double_vector(u.mean + 2 * total_std), "#1f77b4", 0.18,
                 "total +/- 2 std");
-  plot.add_band(to_vector(x), to_vector(u.mean - 2 * epistemic_std), to_vector(u.mean + 2 * epistemic_std), "#d62728",
+  plot.add_band(core::to_double_vector(x), core::to_double_vector(u.mean - 2 * epistemic_std), core::to_double_vector(u.mean + 2 * epistemic_std), "#d62728",
                 0.35, "epistemic +/- 2 std");
-  plot.add_points(to_vector(demo.data.x.squeeze(1)), to_vector(demo.data.y), "#333333", "training data");
-  plot.add_line(to_vector(x), to_vector(regions.true_mean), "#2ca02c", "true mean");
-  plot.add_line(to_vector(x), to_vector(u.mean), "#1f77b4", "predictive mean");
+  plot.add_points(core::to_double_vector(demo.data.x.squeeze(1)), core::to_double_vector(demo.data.y), "#333333", "training data");
+  plot.add_line(core::to_double_vector(x), core::to_double_vector(regions.true_mean), "#2ca02c", "true mean");
+  plot.add_line(core::to_double_vector(x), core::to_double_vector(u.mean), "#1f77b4", "predictive mean");
   // The range holds the data, the true and the predictive mean, with room for bands of a few
   // times the data's spread; wider bands are cut at the edge (and the legend says so).
   auto low = std::min({demo.data.y.min().item<double>(), regions.true_mean.min().item<double>(), u.mean.min().item<double>()});

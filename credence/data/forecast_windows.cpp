@@ -8,24 +8,19 @@
 
 namespace credence::data {
 
-namespace {
-
-void check(const at::Tensor& series, const ForecastWindowOptions& options) {
-  if (series.dim() != 1) throw std::invalid_argument("forecast windows: the series must be one-dimensional");
+void check_window_options(int64_t length, const ForecastWindowOptions& options) {
   if (options.window < 1) throw std::invalid_argument("--window: expected at least 1 value, got " + std::to_string(options.window));
   if (options.horizon < 1) throw std::invalid_argument("--horizon: expected at least 1 step, got " + std::to_string(options.horizon));
   if (options.difference != 0 && options.difference != 1) {
     throw std::invalid_argument("--difference: expected 0 or 1, got " + std::to_string(options.difference));
   }
   const int64_t needed = first_origin(options) + 1 + options.horizon;
-  if (series.size(0) < needed) {
+  if (length < needed) {
     throw std::invalid_argument("--window " + std::to_string(options.window) + " and --horizon " + std::to_string(options.horizon) +
                                 (options.difference ? " with --difference 1" : "") + " need a series of at least " +
-                                std::to_string(needed) + " values; it has " + std::to_string(series.size(0)));
+                                std::to_string(needed) + " values; it has " + std::to_string(length));
   }
 }
-
-}  // namespace
 
 TimePeriods split_in_time(int64_t length, double validation_fraction, double test_fraction) {
   if (!(test_fraction >= 0.0 && test_fraction < 1.0)) throw std::invalid_argument("the test fraction must lie in [0, 1)");
@@ -65,7 +60,8 @@ ForecastWindows origin_windows(const at::Tensor& series, const ForecastWindowOpt
 }
 
 ForecastWindows make_windows(const at::Tensor& series, const ForecastWindowOptions& options, int64_t first, int64_t last) {
-  check(series, options);
+  if (series.dim() != 1) throw std::invalid_argument("forecast windows: the series must be one-dimensional");
+  check_window_options(series.size(0), options);
   auto w = origin_windows(series, options, first, std::min(last, series.size(0) - 1 - options.horizon));
   // The targets y[o + 1 .. o + H], relative to the level.
   const auto index = w.origins.unsqueeze(1) + at::arange(1, options.horizon + 1, w.origins.options());

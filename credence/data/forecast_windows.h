@@ -38,12 +38,15 @@ struct TimePeriods {
 };
 TimePeriods split_in_time(int64_t length, double validation_fraction, double test_fraction);
 
+// Throws std::invalid_argument for W or H below 1, a difference other than 0 or 1, and a series
+// of `length` values too short for one example (saying how many values it needs).
+void check_window_options(int64_t length, const ForecastWindowOptions& options);
+
 // The earliest origin that has a full input window (W - 1, or W with differences).
 int64_t first_origin(const ForecastWindowOptions& options);
 
-// Examples for every origin o in [first, last] (inclusive) whose H targets lie inside the series.
-// Throws std::invalid_argument for W or H below 1, a difference other than 0 or 1, and a series too
-// short for one example (saying how many values it needs).
+// Examples for every origin o in [first, last] (inclusive) whose H targets lie inside the series;
+// the options are checked as check_window_options does.
 ForecastWindows make_windows(const at::Tensor& series, const ForecastWindowOptions& options, int64_t first, int64_t last);
 
 // The examples whose targets all lie in [begin, end) (a period of split_in_time).

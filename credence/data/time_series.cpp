@@ -1,7 +1,6 @@
 // TimeSeries: reading a series with its missing values and time order checked.
 #include "credence/data/time_series.h"
 
-#include <charconv>
 #include <cmath>
 #include <stdexcept>
 
@@ -25,19 +24,21 @@ std::string to_string(MissingValues missing) {
 
 namespace {
 
-bool as_number(const std::string& text, double& value) {
-  const char* end = text.data() + text.size();
-  auto [stop, error] = std::from_chars(text.data(), end, value);
-  return error == std::errc() && stop == end && std::isfinite(value);
+// The time column as numbers when every cell is one (the CSV reader's own parsing), else none.
+at::Tensor numeric_times(const CsvTable& table, const std::string& time_column) {
+  try {
+    return table.select_double({time_column}).squeeze(1).contiguous();
+  } catch (const std::runtime_error&) {
+    return at::Tensor();
+  }
 }
 
 // Throws at the first row whose time does not come after the previous row's.
 void check_increasing(const CsvTable& table, const std::string& time_column, const std::vector<std::string>& times) {
-  std::vector<double> numbers(times.size());
-  bool numeric = true;
-  for (size_t i = 0; i < times.size() && numeric; ++i) numeric = as_number(times[i], numbers[i]);
+  const auto numbers = numeric_times(table, time_column);
+  const double* number = numbers.defined() ? numbers.data_ptr<double>() : nullptr;
   for (size_t i = 1; i < times.size(); ++i) {
-    const bool after = numeric ? numbers[i] > numbers[i - 1] : times[i] > times[i - 1];
+    const bool after = number ? number[i] > number[i - 1] : times[i] > times[i - 1];
     if (!after) {
       throw std::runtime_error(table.position(static_cast<int64_t>(i), time_column) + ": time '" + times[i] +
                                "' in column '" + time_column + "' does not come after '" + times[i - 1] +

@@ -23,7 +23,7 @@ ForecastFit fit_forecast(const data::TimeSeries& series, const ForecastFitOption
   ForecastFit fit;
   fit.periods = data::split_in_time(y.size(0), options.validation_fraction, settings.test_fraction);
   // The windows' own checks first (a window longer than the series, a horizon of zero).
-  data::make_windows(y, w, 0, y.size(0));
+  data::check_window_options(y.size(0), w);
   auto training = data::windows_in_period(y, w, 0, fit.periods.train_end);
   const int64_t needed = data::first_origin(w) + w.horizon + 2;
   if (training.inputs.size(0) < 2) {

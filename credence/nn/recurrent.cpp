@@ -57,25 +57,23 @@ SampleBatch RecurrentImpl::masks(const SampleBatch& x) {
   return dropout_->forward_samples(x.with_values(at::ones({x.values.size(0), width}, x.values.options())));
 }
 
-at::Tensor RecurrentImpl::forward(const at::Tensor& x) {
+at::Tensor RecurrentImpl::run(const at::Tensor& inputs, const at::Tensor& masks) const {
   const auto weights = split_recurrent_weight(weight, bias, options.input_size);
-  at::Tensor input_mask, state_mask;
-  if (is_stochastic()) {
-    auto m = dropout_->forward(at::ones({x.size(0), options.input_size + options.hidden_size}, x.options())).unsqueeze(0);
-    input_mask = m.narrow(2, 0, options.input_size);
-    state_mask = m.narrow(2, options.input_size, options.hidden_size);
-  }
-  return run_recurrence(options, x.unsqueeze(0), weights, input_mask, state_mask).squeeze(0);
+  if (!masks.defined()) return run_recurrence(options, inputs, weights);
+  return run_recurrence(options, inputs, weights, masks.narrow(2, 0, options.input_size),
+                        masks.narrow(2, options.input_size, options.hidden_size));
+}
+
+at::Tensor RecurrentImpl::forward(const at::Tensor& x) {
+  at::Tensor m;
+  if (is_stochastic()) m = dropout_->forward(at::ones({x.size(0), options.input_size + options.hidden_size}, x.options())).unsqueeze(0);
+  return run(x.unsqueeze(0), m).squeeze(0);
 }
 
 SampleBatch RecurrentImpl::forward_samples(const SampleBatch& x) {
   if (!is_stochastic()) return x.with_values(forward(x.values));
-  const auto weights = split_recurrent_weight(weight, bias, options.input_size);
-  auto m = as_groups(masks(x).values, x.samples);  // [S, B, F + H]
   auto inputs = x.shared ? x.values.unsqueeze(0) : as_groups(x.values, x.samples);
-  auto y = run_recurrence(options, inputs, weights, m.narrow(2, 0, options.input_size),
-                          m.narrow(2, options.input_size, options.hidden_size));
-  return x.as_per_sample(from_groups(y));
+  return x.as_per_sample(from_groups(run(inputs, as_groups(masks(x).values, x.samples))));
 }
 
 void RecurrentImpl::hold_weight_samples(int64_t samples, int64_t total_rows, const Shape& /*input*/, bool shared_input) {

@@ -45,6 +45,8 @@ class RecurrentImpl : public LayerModule<RecurrentImpl> {
  private:
   // Masks [rows, F + H] over the step's input and the state, in x's layout (dropout's own draws).
   SampleBatch masks(const SampleBatch& x);
+  // The recurrence over inputs [groups, B, T, F] with masks [groups, B, F + H] (undefined: none).
+  at::Tensor run(const at::Tensor& inputs, const at::Tensor& masks) const;
   double dropout_p_;
   McDropout dropout_{nullptr};
   c10::optional<at::Generator> generator_;

@@ -122,7 +122,7 @@ TEST(Recurrent, DropoutMaskIsTheSameAtEveryStep) {
   auto weights = nn::split_recurrent_weight(layer.weight, layer.bias, 3);
   auto expected = nn::run_recurrence(layer.options, x.unsqueeze(0), weights, mask.narrow(2, 0, 3), mask.narrow(2, 3, 4)).squeeze(0);
   EXPECT_TRUE(at::allclose(y, expected, 1e-5, 1e-6));
-  // A mask drawn anew at each step would not give this: redraw per step and compare.
+  // The next pass draws its own mask.
   EXPECT_FALSE(at::allclose(layer.forward(x), y));
   // Off (the mean network): no mask.
   layer.set_sampling(false);

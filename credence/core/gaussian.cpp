@@ -6,10 +6,6 @@
 
 namespace credence::core {
 
-namespace {
-constexpr double kHalfLogTwoPi = 0.91893853320467274178;  // 0.5 * log(2 pi)
-}
-
 at::Tensor softplus(const at::Tensor& rho) { return at::softplus(rho); }
 
 double inverse_softplus(double sigma) {

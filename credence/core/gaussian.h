@@ -7,6 +7,8 @@ namespace credence::core {
 
 // ln(2 pi), the normalising constant of every Gaussian log density.
 inline constexpr double kLog2Pi = 1.8378770664093453;
+// 0.5 ln(2 pi).
+inline constexpr double kHalfLogTwoPi = 0.91893853320467274178;
 
 // sigma = softplus(rho) = log(1 + exp(rho)), always positive, smooth in rho.
 at::Tensor softplus(const at::Tensor& rho);

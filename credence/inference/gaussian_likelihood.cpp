@@ -1,13 +1,14 @@
 // Gaussian likelihoods and their negative log densities.
 #include "credence/inference/gaussian_likelihood.h"
 
+#include "credence/core/gaussian.h"
+
 #include <cmath>
 #include <stdexcept>
 
 namespace credence::inference {
 
 namespace {
-constexpr double kHalfLogTwoPi = 0.91893853320467274178;
 }
 
 NoiseModel noise_model_from_string(const std::string& name) {
@@ -104,7 +105,7 @@ at::Tensor GaussianLikelihoodImpl::negative_log_likelihood(const at::Tensor& out
   auto mean = grouped.select(-1, 0);
   auto s = options.noise() == NoiseModel::heteroscedastic ? log_variance(grouped.select(-1, 1)) : log_noise_variance;
   auto residual = y - mean;
-  return 0.5 * at::exp(-s) * residual * residual + 0.5 * s + kHalfLogTwoPi;
+  return 0.5 * at::exp(-s) * residual * residual + 0.5 * s + core::kHalfLogTwoPi;
 }
 
 }  // namespace credence::inference

@@ -1,6 +1,8 @@
 // The log posterior of a network's flat weights: full-batch or minibatch log-likelihood plus the priors.
 #include "credence/inference/network_log_density.h"
 
+#include "credence/core/gaussian.h"
+
 #include "credence/inference/categorical_likelihood.h"
 #include "credence/nn/dense_chain.h"
 
@@ -13,7 +15,6 @@
 namespace credence::inference {
 
 namespace {
-constexpr double kHalfLogTwoPi = 0.91893853320467274178;
 }
 
 NetworkLogDensity::NetworkLogDensity(const nn::Network& net, const GaussianLikelihood& likelihood, const at::Tensor& x,
@@ -146,7 +147,7 @@ at::Tensor NetworkLogDensity::log_density_and_gradient_batch(const at::Tensor& p
       case NoiseModel::fixed: s = at::full({1, 1}, std::log(likelihood_options_.noise_variance()), q.options()); break;
     }
     auto residual = y.unsqueeze(0) - mean;
-    log_likelihood = -(0.5 * at::exp(-s) * residual * residual + 0.5 * s + kHalfLogTwoPi).sum(1);
+    log_likelihood = -(0.5 * at::exp(-s) * residual * residual + 0.5 * s + core::kHalfLogTwoPi).sum(1);
   }
   auto weights = q.slice(1, 0, network_size_);
   const double precision = 1.0 / (options_.prior_sigma() * options_.prior_sigma());
@@ -169,7 +170,7 @@ at::Tensor NetworkLogDensity::log_likelihood(const at::Tensor& outputs, const at
     case NoiseModel::fixed: s = at::full({}, std::log(likelihood_options_.noise_variance()), outputs.options()); break;
   }
   auto residual = y - mean;
-  return -(0.5 * at::exp(-s) * residual * residual + 0.5 * s + kHalfLogTwoPi).sum();
+  return -(0.5 * at::exp(-s) * residual * residual + 0.5 * s + core::kHalfLogTwoPi).sum();
 }
 
 at::Tensor NetworkLogDensity::evaluate(const at::Tensor& position, const at::Tensor& rows, bool with_gradient) {

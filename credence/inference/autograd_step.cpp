@@ -20,28 +20,44 @@ AutogradStep::AutogradStep(nn::Network net, std::shared_ptr<torch::nn::Module> l
   optimizer_ = std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(1e-3));
 }
 
-StepValues AutogradStep::evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) {
+StepValues AutogradStep::evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale, const BatchPart& part) {
   // Dropping the gradients (rather than zeroing them) lets backward write fresh ones instead of
   // zero-filling and then accumulating: two passes fewer over every parameter.
   for (auto& group : optimizer_->param_groups()) {
     for (auto& p : group.params()) p.mutable_grad() = at::Tensor();
   }
-  auto outputs = net_->forward(x);
-  // Per row: the mean over rows of one row's negative log-likelihood (summed over its targets).
-  auto per_element = negative_log_likelihood_(outputs, y);
-  auto nll = per_element.dim() > 1 ? per_element.sum() / per_element.size(0) : per_element.mean();
+  const int64_t rows = x.size(0);
+  const double total = static_cast<double>(part.total > 0 ? part.total : rows);
+  const double kl_share = 1.0 / static_cast<double>(part.replicas);
+  // Per row: the sum over rows of one row's negative log-likelihood (summed over its targets),
+  // divided by the minibatch's rows. A replica whose part of a short last minibatch is empty adds
+  // its share of the KL alone. The KL comes after the forward pass: a layer may estimate it from
+  // the weight sample that pass drew.
+  at::Tensor nll;
+  if (rows > 0) nll = negative_log_likelihood_(net_->forward(x), y).sum() / total;
   auto kl = net_->kl();
-  loss_ = nll + kl_scale * kl;
-  return {nll.item<double>(), kl.item<double>()};
+  if (rows == 0) nll = at::zeros({}, kl.options());
+  const auto loss = nll + (kl_scale * kl_share) * kl;
+  if (loss.requires_grad()) loss.backward();
+  return {nll.item<double>(), kl_share * kl.item<double>()};
+}
+
+std::vector<at::Tensor> AutogradStep::replica_gradients() {
+  std::vector<at::Tensor> out;
+  for (auto& group : optimizer_->param_groups()) {
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+      out.push_back(p.grad());
+    }
+  }
+  return out;
 }
 
 void AutogradStep::update(double learning_rate) {
   for (auto& group : optimizer_->param_groups()) {
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
   }
-  loss_.backward();
   optimizer_->step();
-  loss_ = at::Tensor();
 }
 
 namespace {

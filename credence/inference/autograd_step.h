@@ -17,7 +17,11 @@ class AutogradStep final : public MinibatchStep {
   // Adam over the network's parameters (with the L2 weight decay) and the likelihood's (without).
   AutogradStep(nn::Network net, std::shared_ptr<torch::nn::Module> likelihood, NegativeLogLikelihood negative_log_likelihood,
                double weight_decay);
-  StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) override;
+  // Forward and backward. Noise and masks come from the network's generator: under data-parallel
+  // training each replica's own stream (trainer.h), so a part's draws are not the whole batch's.
+  StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale, const BatchPart& part = {}) override;
+  // Every parameter's gradient (zeros where the loss does not reach a parameter).
+  std::vector<at::Tensor> replica_gradients() override;
   void update(double learning_rate) override;
   // Per parameter, in the optimiser's order: its step count (int64) and Adam's two moments,
   // all undefined before its first step.
@@ -28,7 +32,6 @@ class AutogradStep final : public MinibatchStep {
   nn::Network net_;
   NegativeLogLikelihood negative_log_likelihood_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
-  at::Tensor loss_;
 };
 
 }  // namespace credence::inference

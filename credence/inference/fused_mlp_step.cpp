@@ -2,6 +2,8 @@
 // through ATen; element-wise work over the weights is done in single passes written here.
 #include "credence/inference/fused_mlp_step.h"
 
+#include "credence/core/gaussian.h"
+
 #include "credence/core/normal_noise.h"
 #include "credence/core/vector_math.h"
 #include "credence/nn/mean_field_layer.h"
@@ -20,7 +22,6 @@ namespace credence::inference {
 
 namespace {
 
-constexpr double kHalfLogTwoPi = 0.91893853320467274178;
 // torch::optim::Adam's defaults, which the autograd step uses.
 constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kAdamEpsilon = 1e-8;
 // Element-wise passes longer than this are split across the intra-op threads.
@@ -375,7 +376,7 @@ void FusedMlpStep::forward(const at::Tensor& x) {
     Layer& layer = layers_[l];
     if (layer.dropout > 0.0) {
       const double keep = 1.0 - layer.dropout;
-      layer.mask = at::empty_like(h).bernoulli_(keep, generator_).mul_(1.0 / keep);
+      layer.mask = part_rows(at::empty({part_total_, h.size(1)}, h.options()).bernoulli_(keep, generator_).mul_(1.0 / keep));
       layer.input = h * layer.mask;
     } else {
       layer.mask = at::Tensor();
@@ -387,7 +388,7 @@ void FusedMlpStep::forward(const at::Tensor& x) {
       layer.input_squared = layer.input * layer.input;
       auto mean = at::addmm(layer.bias, layer.input, layer.weight.t());
       auto variance = at::addmm(layer.bias_variance, layer.input_squared, layer.weight_variance.t());
-      layer.noise = core::standard_normal(mean.sizes(), generator_);
+      layer.noise = part_rows(core::standard_normal({part_total_, mean.size(1)}, generator_));
       layer.stddev = at::empty_like(mean);
       sample_pre_activations(data(mean), data(layer.stddev), data(variance), data(layer.noise), mean.numel());
       layer.pre_activation = mean;
@@ -406,7 +407,8 @@ double FusedMlpStep::loss_and_output_gradient(const at::Tensor& y, at::Tensor& g
   grad_output = at::empty_like(out);
   const float* z = data(out);
   float* g = data(grad_output);
-  const double inverse_rows = 1.0 / static_cast<double>(rows);
+  // The part's rows over the whole minibatch's (the same when the step sees all of it).
+  const double inverse_rows = 1.0 / static_cast<double>(part_total_);
   double total = 0.0;
   if (loss_ == FusedLoss::categorical) {
     const auto labels = y.to(at::kLong).contiguous();
@@ -428,7 +430,7 @@ double FusedMlpStep::loss_and_output_gradient(const at::Tensor& y, at::Tensor& g
         gi[k] = static_cast<float>((p - (k == label[i] ? 1.0 : 0.0)) * inverse_rows);
       }
     }
-    grad_log_noise_variance_ = 0.0;
+    grad_log_noise_variance_.zero_();
     return total * inverse_rows;
   }
   const auto noise = likelihood_->options.noise();
@@ -453,7 +455,7 @@ double FusedMlpStep::loss_and_output_gradient(const at::Tensor& y, at::Tensor& g
     const float residual = t[i] - z[i * width];
     const float precision = std::exp(-log_variance);
     const float scaled_square = 0.5f * precision * residual * residual;
-    total += static_cast<double>(scaled_square) + 0.5 * log_variance + kHalfLogTwoPi;
+    total += static_cast<double>(scaled_square) + 0.5 * log_variance + core::kHalfLogTwoPi;
     g[i * width] = static_cast<float>(-precision * residual * inverse_rows);
     const double grad_log_variance = (0.5 - scaled_square) * inverse_rows;
     if (heteroscedastic) {
@@ -462,7 +464,7 @@ double FusedMlpStep::loss_and_output_gradient(const at::Tensor& y, at::Tensor& g
       grad_shared += grad_log_variance;
     }
   }
-  grad_log_noise_variance_ = noise == NoiseModel::homoscedastic ? grad_shared : 0.0;
+  grad_log_noise_variance_.fill_(noise == NoiseModel::homoscedastic ? grad_shared : 0.0);
   return total * inverse_rows;
 }
 
@@ -499,10 +501,23 @@ void FusedMlpStep::backward(at::Tensor g) {
   }
 }
 
-StepValues FusedMlpStep::evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) {
+at::Tensor FusedMlpStep::part_rows(const at::Tensor& whole) const {
+  if (part_rows_ == part_total_) return whole;
+  return whole.narrow(0, part_first_, part_rows_).contiguous();
+}
+
+StepValues FusedMlpStep::evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale, const BatchPart& part) {
   at::NoGradGuard no_grad;
   if (x.dim() != 2 || x.size(1) != input_features_) {
     throw std::invalid_argument("FusedMlpStep: expected input of shape [rows, " + std::to_string(input_features_) + "]");
+  }
+  part_rows_ = x.size(0);
+  part_first_ = part.total > 0 ? part.first : 0;
+  part_total_ = part.total > 0 ? part.total : part_rows_;
+  if (part_first_ < 0 || part_first_ + part_rows_ > part_total_) {
+    throw std::invalid_argument("FusedMlpStep: rows " + std::to_string(part_first_) + ".." +
+                                std::to_string(part_first_ + part_rows_) + " are not inside a minibatch of " +
+                                std::to_string(part_total_));
   }
   kl_scale_ = kl_scale;
   double kl = 0.0;
@@ -530,7 +545,23 @@ StepValues FusedMlpStep::evaluate(const at::Tensor& x, const at::Tensor& y, doub
   at::Tensor grad_output;
   const double nll = loss_and_output_gradient(y, grad_output);
   backward(grad_output);
-  return {nll, kl};
+  // The KL's gradient is the same on every replica (the same parameters and, for the scale
+  // mixture, the same draws): update() adds it whole, so only the data term's gradients are summed.
+  return {nll, kl / static_cast<double>(part.replicas)};
+}
+
+std::vector<at::Tensor> FusedMlpStep::replica_gradients() {
+  std::vector<at::Tensor> out;
+  for (const auto& layer : layers_) {
+    out.push_back(layer.grad_weight);
+    out.push_back(layer.grad_bias);
+    if (layer.bayesian) {
+      out.push_back(layer.grad_weight_variance);
+      out.push_back(layer.grad_bias_variance);
+    }
+  }
+  out.push_back(grad_log_noise_variance_);
+  return out;
 }
 
 void FusedMlpStep::update(double learning_rate) {
@@ -576,7 +607,7 @@ void FusedMlpStep::update(double learning_rate) {
     // The likelihood's parameter has its own Adam group, without weight decay.
     float* s = data(likelihood_->log_noise_variance);
     float first = static_cast<float>(log_noise_first_), second = static_cast<float>(log_noise_second_);
-    adam_element(*s, static_cast<float>(grad_log_noise_variance_), first, second, c);
+    adam_element(*s, grad_log_noise_variance_.item<float>(), first, second, c);
     log_noise_first_ = first, log_noise_second_ = second;
   }
 }
@@ -651,7 +682,7 @@ std::vector<at::Tensor> FusedMlpStep::gradients() const {
     }
   }
   if (loss_ == FusedLoss::gaussian && likelihood_->options.noise() == NoiseModel::homoscedastic) {
-    out.push_back(at::full({}, grad_log_noise_variance_));
+    out.push_back(grad_log_noise_variance_.reshape({}).clone());
   }
   return out;
 }

@@ -35,7 +35,12 @@ class FusedMlpStep final : public MinibatchStep {
   // pre-activation noise are drawn from `generator`.
   FusedMlpStep(nn::Network net, GaussianLikelihood likelihood, FusedLoss loss, double weight_decay, at::Generator generator);
 
-  StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) override;
+  // A part of a minibatch draws the noise and masks of the whole minibatch and keeps its rows, so
+  // that data-parallel replicas together take the draws one process would.
+  StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale, const BatchPart& part = {}) override;
+  // The data term's gradients (weights, biases and, for bbb, the pre-activation variances' weights)
+  // and the homoscedastic noise's; the KL's gradient is added in update().
+  std::vector<at::Tensor> replica_gradients() override;
   void update(double learning_rate) override;
   // [adam step, the noise variance's two moments] (float64), then per layer the Adam moments of
   // weight, bias, weight rho and bias rho (first, second; undefined without rho).
@@ -79,6 +84,8 @@ class FusedMlpStep final : public MinibatchStep {
 
   static void mark_removed_weights(Layer& layer);
   static void hold_removed_weights(Layer& layer);
+  // This part's rows of a draw for the whole minibatch.
+  at::Tensor part_rows(const at::Tensor& whole) const;
   void forward(const at::Tensor& x);
   double loss_and_output_gradient(const at::Tensor& y, at::Tensor& grad_output);
   void backward(at::Tensor grad_output);
@@ -93,8 +100,12 @@ class FusedMlpStep final : public MinibatchStep {
   bool relu_ = true;
   double kl_scale_ = 0.0;
   int64_t adam_step_ = 0;
-  // Homoscedastic noise: d loss / d log-variance of the last evaluate, and its Adam moments.
-  double grad_log_noise_variance_ = 0.0, log_noise_first_ = 0.0, log_noise_second_ = 0.0;
+  // The part of the minibatch that the last evaluate() saw.
+  int64_t part_first_ = 0, part_rows_ = 0, part_total_ = 0;
+  // Homoscedastic noise: d loss / d log-variance of the last evaluate ([1] float, as the other
+  // gradients, so that replicas sum it with them), and its Adam moments.
+  at::Tensor grad_log_noise_variance_ = at::zeros({1}, at::kFloat);
+  double log_noise_first_ = 0.0, log_noise_second_ = 0.0;
 };
 
 }  // namespace credence::inference

@@ -4,20 +4,38 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
 #include <vector>
 
 namespace credence::inference {
 
+// The values of one evaluate(). Under data-parallel training each is this replica's share: summed
+// over the replicas they give the whole minibatch's values.
 struct StepValues {
   double negative_log_likelihood = 0.0;  // mean over the minibatch
   double kl = 0.0;                       // KL(q || p) of the whole network
 };
 
+// The part of a minibatch that one evaluate() sees: its rows are rows [first, first + rows) of a
+// minibatch of `total` rows that `replicas` processes split between them (replica_group.h). One
+// process evaluates the whole minibatch: first 0, total 0 (read: all the rows), one replica.
+struct BatchPart {
+  int64_t first = 0;
+  int64_t total = 0;
+  int64_t replicas = 1;
+};
+
 class MinibatchStep {
  public:
   virtual ~MinibatchStep() = default;
-  // Evaluates the loss mean NLL + kl_scale * KL on one minibatch and its gradients; changes no parameter.
-  virtual StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale) = 0;
+  // Evaluates the loss mean NLL + kl_scale * KL on one minibatch (or this replica's part of it)
+  // and forms its gradients; changes no parameter. For a part, the NLL is the sum over the part's
+  // rows divided by the whole minibatch's rows and the KL's share is 1 / replicas of it, so that the
+  // gradients summed over the replicas are the whole minibatch's.
+  virtual StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale, const BatchPart& part = {}) = 0;
+  // The tensors that hold the last evaluate()'s gradients and that data-parallel training sums over
+  // the replicas, in place, before update(); the same list, in the same order, on every replica.
+  virtual std::vector<at::Tensor> replica_gradients() = 0;
   // One Adam step with the gradients of the last evaluate().
   virtual void update(double learning_rate) = 0;
   // The optimiser's state (moments and step count) as tensors, undefined where a moment does not

@@ -2,11 +2,12 @@
 // autograd or a fused minibatch step.
 #include "credence/inference/trainer.h"
 
+#include "credence/core/rng.h"
+
 #include "credence/inference/autograd_step.h"
 #include "credence/inference/categorical_likelihood.h"
 #include "credence/inference/elbo.h"
 #include "credence/inference/fused_mlp_step.h"
-
 
 #include <chrono>
 #include <cmath>
@@ -138,6 +139,28 @@ TrainingState capture_state(const TrainingHistory& history, double best_score, i
   return state;
 }
 
+// The replicas of a data-parallel training; null for one process.
+ReplicaGroup* data_parallel(const TrainOptions& options) {
+  const auto& replicas = options.replicas();
+  return replicas && replicas->size() > 1 ? replicas.get() : nullptr;
+}
+
+// Every replica must see the same rows: the sums of n and n^2 over W replicas are W n and W n^2
+// exactly when every replica's n is the same.
+void check_same_rows(ReplicaGroup& replicas, int64_t n, int64_t batch_size, int64_t epochs) {
+  const double v[] = {static_cast<double>(n), static_cast<double>(batch_size), static_cast<double>(epochs)};
+  const auto sums = replicas.sum({v[0], v[0] * v[0], v[1], v[1] * v[1], v[2], v[2] * v[2]});
+  const double w = replicas.size();
+  for (int i = 0; i < 3; ++i) {
+    if (sums[2 * i] != w * v[i] || sums[2 * i + 1] != w * v[i] * v[i]) {
+      static const char* what[] = {"training rows", "the batch size", "the epochs"};
+      throw std::invalid_argument(std::string("data-parallel training: the replicas differ in ") + what[i] +
+                                  " (replica " + std::to_string(replicas.rank()) + " has " + std::to_string(static_cast<int64_t>(v[i])) +
+                                  "); start every rank with the same data and options");
+    }
+  }
+}
+
 // The epoch loop around one minibatch step; `likelihood` (may be null) holds parameters to snapshot.
 TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Module>& likelihood, MinibatchStep& step,
                            const at::Tensor& x, const at::Tensor& y, const TrainOptions& options, at::Generator& generator,
@@ -168,6 +191,8 @@ TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Mo
     history.epochs = state.records;
     first_epoch = state.epochs_done + 1;
   }
+  ReplicaGroup* replicas = data_parallel(options);
+  if (replicas) check_same_rows(*replicas, n, batch_size, options.epochs());
   const auto start = Clock::now();
   net->train();
   for (int64_t epoch = first_epoch; epoch <= options.epochs(); ++epoch) {
@@ -177,9 +202,23 @@ TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Mo
     EpochRecord record;
     record.epoch = epoch;
     for (int64_t b = 0; b < num_batches; ++b) {
-      auto index = order.slice(0, b * batch_size, std::min(n, (b + 1) * batch_size));
+      const int64_t begin = b * batch_size, rows = std::min(n, (b + 1) * batch_size) - begin;
       const double kl_scale = elbo_kl_scale(kl_weight(options.kl_weighting(), b, num_batches), num_batches, n);
-      const auto values = step.evaluate(x.index_select(0, index), y.index_select(0, index), kl_scale);
+      StepValues values;
+      if (!replicas) {
+        auto index = order.slice(0, begin, begin + rows);
+        values = step.evaluate(x.index_select(0, index), y.index_select(0, index), kl_scale);
+      } else {
+        // This replica's even share of the minibatch; the sums make the whole minibatch's step.
+        const int64_t w = replicas->size(), r = replicas->rank();
+        const int64_t first = rows * r / w, last = rows * (r + 1) / w;
+        auto index = order.slice(0, begin + first, begin + last);
+        values = step.evaluate(x.index_select(0, index), y.index_select(0, index), kl_scale, BatchPart{first, rows, w});
+        auto gradients = step.replica_gradients();
+        replicas->sum(gradients);
+        const auto sums = replicas->sum({values.negative_log_likelihood, values.kl});
+        values = {sums[0], sums[1]};
+      }
       check_finite(values.negative_log_likelihood, "negative log-likelihood", epoch, b + 1);
       check_finite(values.kl, "KL", epoch, b + 1);
       step.update(learning_rate);
@@ -194,6 +233,8 @@ TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Mo
       {
         at::NoGradGuard no_grad;
         record.validation_nll = validation_score();
+        // The replicas' mean, so that all of them keep and stop at the same epoch.
+        if (replicas) record.validation_nll = replicas->sum({record.validation_nll})[0] / replicas->size();
       }
       net->train();
       if (!std::isfinite(record.validation_nll)) {
@@ -248,6 +289,51 @@ bool use_fused_step(const nn::Network& net, const at::Tensor& x, const TrainOpti
          fused_step_unsupported_reason(net).empty();
 }
 
+// The autograd step under data-parallel training: the network's layers draw their noise and masks
+// from a stream of this replica's own (the shuffle stays on `generator`, which every replica then
+// uses alike), and get their generator back afterwards.
+class ReplicaNoise {
+ public:
+  ReplicaNoise(nn::Network& net, const TrainOptions& options, at::Generator& generator) : net_(net) {
+    ReplicaGroup* replicas = data_parallel(options);
+    if (!replicas) return;
+    saved_ = net_->generator();
+    // A draw from a copy of the generator, the same on every replica, then a seed per replica; the
+    // generator itself goes on as one process's would (the shuffles stay the same).
+    auto copy = generator.clone();
+    const auto base = static_cast<uint64_t>(at::randint(std::numeric_limits<int64_t>::max(), {1}, copy,
+                                                        at::TensorOptions().dtype(at::kLong)).item<int64_t>());
+    at::Generator own = core::make_generator(base + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(replicas->rank() + 1));
+    net_->set_generator(own);
+    active_ = true;
+  }
+  ~ReplicaNoise() {
+    if (active_) net_->set_generator(saved_);
+  }
+  ReplicaNoise(const ReplicaNoise&) = delete;
+  ReplicaNoise& operator=(const ReplicaNoise&) = delete;
+
+ private:
+  nn::Network& net_;
+  c10::optional<at::Generator> saved_;
+  bool active_ = false;
+};
+
+void check_replicas_apply(const at::Tensor& x, const TrainOptions& options) {
+  if (data_parallel(options) && !x.device().is_cpu()) {
+    throw std::invalid_argument("data-parallel training runs on the CPU (Gloo); the data is on " + x.device().str());
+  }
+}
+
+TrainingHistory train_with_autograd(nn::Network& net, const std::shared_ptr<torch::nn::Module>& likelihood,
+                                    const NegativeLogLikelihood& negative_log_likelihood, const at::Tensor& x,
+                                    const at::Tensor& y, const TrainOptions& options, at::Generator& generator,
+                                    const ValidationScore& validation_score) {
+  ReplicaNoise noise(net, options, generator);
+  AutogradStep step(net, likelihood, negative_log_likelihood, options.weight_decay());
+  return run_epochs(net, likelihood, step, x, y, options, generator, validation_score);
+}
+
 }  // namespace
 
 std::vector<at::Tensor> training_tensors(nn::Network& net, torch::nn::Module* likelihood) {
@@ -264,13 +350,14 @@ TrainingHistory train(nn::Network& net, const std::shared_ptr<torch::nn::Module>
                       const NegativeLogLikelihood& negative_log_likelihood, const at::Tensor& x, const at::Tensor& y,
                       const TrainOptions& options, at::Generator& generator, const ValidationScore& validation_score) {
   check_arguments(x, y, options);
-  AutogradStep step(net, likelihood, negative_log_likelihood, options.weight_decay());
-  return run_epochs(net, likelihood, step, x, y, options, generator, validation_score);
+  check_replicas_apply(x, options);
+  return train_with_autograd(net, likelihood, negative_log_likelihood, x, y, options, generator, validation_score);
 }
 
 TrainingHistory train(nn::Network& net, GaussianLikelihood& likelihood, const at::Tensor& x, const at::Tensor& y,
                       const TrainOptions& options, at::Generator& generator, const ValidationScore& validation_score) {
   check_arguments(x, y, options);
+  check_replicas_apply(x, options);
   auto module = likelihood.ptr();
   // The fused step's Gaussian loss is written for one target per row.
   if (likelihood->options.targets() == 1 && use_fused_step(net, x, options)) {
@@ -280,19 +367,19 @@ TrainingHistory train(nn::Network& net, GaussianLikelihood& likelihood, const at
   NegativeLogLikelihood nll = [module](const at::Tensor& outputs, const at::Tensor& targets) {
     return module->negative_log_likelihood(outputs, targets);
   };
-  AutogradStep step(net, module, nll, options.weight_decay());
-  return run_epochs(net, module, step, x, y, options, generator, validation_score);
+  return train_with_autograd(net, module, nll, x, y, options, generator, validation_score);
 }
 
 TrainingHistory train_classifier(nn::Network& net, const at::Tensor& x, const at::Tensor& labels, const TrainOptions& options,
                                  at::Generator& generator, const ValidationScore& validation_score) {
   check_arguments(x, labels, options);
+  check_replicas_apply(x, options);
   if (use_fused_step(net, x, options)) {
     FusedMlpStep step(net, nullptr, FusedLoss::categorical, options.weight_decay(), generator);
     return run_epochs(net, nullptr, step, x, labels, options, generator, validation_score);
   }
-  AutogradStep step(net, nullptr, categorical_negative_log_likelihood, options.weight_decay());
-  return run_epochs(net, nullptr, step, x, labels, options, generator, validation_score);
+  return train_with_autograd(net, nullptr, categorical_negative_log_likelihood, x, labels, options, generator,
+                             validation_score);
 }
 
 }  // namespace credence::inference

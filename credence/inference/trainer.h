@@ -4,6 +4,7 @@
 #include "credence/inference/gaussian_likelihood.h"
 #include "credence/inference/kl_weighting.h"
 #include "credence/inference/learning_rate_schedule.h"
+#include "credence/inference/replica_group.h"
 #include "credence/inference/training_state.h"
 #include "credence/nn/network.h"
 
@@ -49,6 +50,16 @@ struct TrainOptions {
   TORCH_ARG(bool, fused) = true;
   // Checkpoints handed out every few epochs, and a state to resume from (training_state.h).
   TORCH_ARG(TrainingCheckpoints, checkpoints) = {};
+  // Data-parallel training (null or one replica: this process alone). Every replica calls train()
+  // with the same data, options and seed; each takes an even share of the rows of every minibatch
+  // (one shuffle from the seed, the same on all), the gradients are summed over the replicas before
+  // every update, the KL is counted once for the whole training set, and the losses, the
+  // validation score and hence early stopping and the divergence checks are the replicas' sums, so
+  // that every replica applies the same updates and stops at the same epoch. The fused step draws
+  // the noise of the whole minibatch on every replica and keeps its rows, so that its result is one
+  // process's with the same batch size up to the order of float32 sums; the autograd step's layers
+  // draw from a stream of their own on each replica.
+  TORCH_ARG(ReplicaGroupPointer, replicas) = nullptr;
 };
 
 // Called after every epoch; returns the validation NLL per data point (lower is better).

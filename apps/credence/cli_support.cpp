@@ -326,4 +326,17 @@ int64_t memory_budget_bytes(int64_t megabytes) {
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
+namespace {
+std::vector<std::string>& remembered_command_line() {
+  static std::vector<std::string> words;
+  return words;
+}
+}  // namespace
+
+void remember_command_line(int argc, const char* const* argv) {
+  remembered_command_line().assign(argv, argv + argc);
+}
+
+const std::vector<std::string>& command_line() { return remembered_command_line(); }
+
 }  // namespace credence::cli

@@ -31,6 +31,22 @@ inline constexpr int64_t kMaxMemoryBudgetMb = int64_t{1} << 30;
 void add_memory_budget_option(CLI::App* command, int64_t& megabytes);
 int64_t memory_budget_bytes(int64_t megabytes);
 
+// The command line as main() got it, for a command that starts itself again (train --nproc).
+void remember_command_line(int argc, const char* const* argv);
+const std::vector<std::string>& command_line();
+
+// Thrown by a command whose failure has been said already (one line on stderr): main() exits
+// with this status and prints nothing more.
+class ExitStatus : public std::exception {
+ public:
+  explicit ExitStatus(int status) : status_(status) {}
+  int status() const { return status_; }
+  const char* what() const noexcept override { return "exit status"; }
+
+ private:
+  int status_;
+};
+
 // Whether standard error is a terminal: progress is then a bar redrawn in place, else plain lines.
 bool stderr_is_terminal();
 

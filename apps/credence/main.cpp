@@ -10,6 +10,7 @@
 
 int main(int argc, char** argv) {
   credence::core::keep_freed_memory_for_reuse();
+  credence::cli::remember_command_line(argc, argv);
   CLI::App app{credence::cli::version_text() + ": Bayesian deep learning that reports what it does not know"};
   app.name("credence");
   app.require_subcommand(1);
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --help-all, --version
     return app.exit(e);
+  } catch (const credence::cli::ExitStatus& e) {  // the failure has been said
+    return e.status();
   } catch (const CLI::ParseError& e) {
     std::cerr << "credence: error: " << credence::cli::one_line(e.what()) << "\n";
     return 2;

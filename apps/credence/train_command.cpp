@@ -4,6 +4,7 @@
 #include "forecast_data.h"
 #include "cli_support.h"
 #include "commands.h"
+#include "distributed_arguments.h"
 #include "laplace_arguments.h"
 #include "network_arguments.h"
 
@@ -55,13 +56,18 @@ struct TrainArguments {
   // Sequence classification: how an image is a sequence (rows: each row one step).
   std::string sequence;
   double test_fraction = 0.2;
+  // Data-parallel training: the job this process is a rank of (null: alone).
+  DistributedArguments distributed;
+  std::shared_ptr<distributed::ProcessGroup> job;
+  // Rank 0 (or a process alone) draws the progress, writes the model and checkpoints, and reports.
+  bool writes() const { return !job || job->rank() == 0; }
 };
 
 workflow::CheckpointSettings checkpoint_settings(const TrainArguments& a) {
   require(a.checkpoint_every > 0, "--checkpoint-every",
           "expected a positive number of epochs, got " + std::to_string(a.checkpoint_every));
   workflow::CheckpointSettings settings;
-  settings.path = a.checkpoint;
+  settings.path = a.writes() ? a.checkpoint : std::string();
   settings.every = a.checkpoint_every;
   settings.resume = a.resume;
   return settings;
@@ -138,6 +144,17 @@ nn::Network initial_network(const std::string& path, const std::string& kind) {
   return members.front();
 }
 
+// "; 2 ranks, gradient sums 0.8 s of 9.6 s (3.81 MB per step)" for a data-parallel job, else "".
+std::string job_summary(const TrainArguments& a, double seconds) {
+  if (!a.job) return "";
+  const auto t = a.job->traffic();
+  std::ostringstream out;
+  out.precision(3);
+  out << "; " << a.job->size() << " ranks, gradient sums " << t.seconds << " s of " << seconds << " s";
+  if (t.sums > 0) out << " (" << static_cast<double>(t.bytes) / static_cast<double>(t.sums) / 1e6 << " MB per step)";
+  return out.str();
+}
+
 inference::TrainOptions training_options(const TrainArguments& a) {
   return inference::TrainOptions()
       .epochs(a.epochs)
@@ -149,8 +166,9 @@ inference::TrainOptions training_options(const TrainArguments& a) {
       .kl_weighting(parse_choice("--kl-weighting", a.kl_weighting, inference::kl_weighting_from_string))
       .patience(a.patience)
       .restore_best(a.keep == "best")
-      .progress(a.quiet ? nullptr : &std::cerr)
-      .progress_as_lines(!stderr_is_terminal());
+      .progress(a.quiet || !a.writes() ? nullptr : &std::cerr)
+      .progress_as_lines(!stderr_is_terminal())
+      .replicas(a.job);
 }
 
 // A network spec that does not fit the data or the task names --network in its message.
@@ -199,6 +217,7 @@ void run_train_regression(const TrainArguments& a) {
   auto targets = table.select({a.target}).squeeze(1);
 
   auto fit = fit_with_network_errors([&] { return workflow::fit_regression(inputs, targets, features, a.target, options); });
+  if (!a.writes()) return;
   io::save_regression_model(a.out, fit.model);
   print_warnings(fit.warnings);
   print_posterior_report(fit.posterior_report, a.quiet);
@@ -211,7 +230,7 @@ void run_train_regression(const TrainArguments& a) {
     if (fit.histories.size() == 1 && fit.histories.front().best_epoch > 0) {
       std::cerr << " (kept epoch " << fit.histories.front().best_epoch << ")";
     }
-    std::cerr << "; model written to " << a.out << "\n";
+    std::cerr << job_summary(a, seconds) << "; model written to " << a.out << "\n";
   }
 }
 
@@ -247,6 +266,7 @@ void run_train_forecast(const TrainArguments& a) {
   const auto table = data::read_csv(a.data);
   const auto series = data::read_time_series(table, a.target, a.date_column, settings.missing);
   auto fit = fit_with_network_errors([&] { return workflow::fit_forecast(series, options); });
+  if (!a.writes()) return;
   io::save_forecast_model(a.out, fit.model);
   print_warnings(fit.warnings);
   if (!a.quiet) {
@@ -259,7 +279,7 @@ void run_train_forecast(const TrainArguments& a) {
     std::cerr << "; training period " << fit.periods.train_end << " values, " << fit.training_examples << " windows of "
               << a.window << " -> " << a.horizon << " steps";
     if (fit.validation_examples > 0) std::cerr << "; validation " << fit.validation_examples << " windows";
-    std::cerr << ") in " << seconds << " s; model written to " << a.out << "\n";
+    std::cerr << ") in " << seconds << " s" << job_summary(a, seconds) << "; model written to " << a.out << "\n";
     const auto scores = workflow::score_test_period(fit.model, series.values, predict::PredictOptions().samples(100), 0.95, a.seed);
     print_forecast_scores(std::cerr, scores, 0.95);
   }
@@ -297,6 +317,7 @@ void run_train_classification(const TrainArguments& a) {
   auto fit = fit_with_network_errors([&] {
     return workflow::fit_classification(data.inputs, data.labels, data.layout, data.class_names, data.target_name, options);
   });
+  if (!a.writes()) return;
   io::save_classification_model(a.out, fit.model);
   print_warnings(fit.warnings);
   print_posterior_report(fit.posterior_report, a.quiet);
@@ -317,11 +338,19 @@ void run_train_classification(const TrainArguments& a) {
                   << predict::kTemperatureEvidence << "), so it is not applied";
       }
     }
-    std::cerr << "; model written to " << a.out << "\n";
+    std::cerr << job_summary(a, seconds) << "; model written to " << a.out << "\n";
   }
 }
 
-void run_train(const TrainArguments& a) {
+// The methods a data-parallel job trains: those of the minibatch trainer.
+void check_data_parallel_method(const TrainArguments& a) {
+  const auto method = posterior_method(a.network);
+  require(method.empty(), "--method",
+          "data-parallel training (--nproc, torchrun) covers bbb, mcdropout, deterministic and ensemble; '" + method +
+              "' trains in one process");
+}
+
+void run_train(TrainArguments& a) {
   const std::vector<Input> inputs{
       {"--data", a.data}, {"--network", a.network.network}, {"--init-from", a.network.init_from}, {"--resume", a.resume}};
   check_output("--out", a.out, inputs);
@@ -337,6 +366,9 @@ void run_train(const TrainArguments& a) {
   const bool forecast_options = a.window != 0 || a.horizon != 0 || a.difference != 0 || a.season != 0 || !a.date_column.empty();
   require(a.task == "forecast" || !forecast_options, "--task",
           "--window, --horizon, --difference, --season and --date-column are for --task forecast");
+  if (a.distributed.nproc != -1 || distributed::launch_settings_from_environment()) check_data_parallel_method(a);
+  a.job = join_job(a.distributed);
+  apply_rank_threads(a.job.get(), a.threads);
   if (a.task == "regression") {
     run_train_regression(a);
   } else if (a.task == "classification") {
@@ -443,6 +475,7 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()->group(forecasting);
   c->add_option("--test-fraction", args->test_fraction, "The last part of the series held out as the test period")
       ->capture_default_str()->group(forecasting);
+  add_distributed_options(c, args->distributed);
   add_threads_option(c, args->threads);
   c->add_flag("--quiet", args->quiet, "No progress bar");
   c->callback([args, c] {

@@ -67,7 +67,8 @@ workflow::CheckpointSettings checkpoint_settings(const TrainArguments& a) {
   require(a.checkpoint_every > 0, "--checkpoint-every",
           "expected a positive number of epochs, got " + std::to_string(a.checkpoint_every));
   workflow::CheckpointSettings settings;
-  settings.path = a.writes() ? a.checkpoint : std::string();
+  settings.path = a.checkpoint;
+  settings.write = a.writes();
   settings.every = a.checkpoint_every;
   settings.resume = a.resume;
   return settings;

@@ -9,6 +9,7 @@
 #include "credence/predict/temperature_scaling.h"
 #include "credence/workflow/fit_laplace.h"
 #include "credence/workflow/fit_sampled_posterior.h"
+#include "credence/workflow/member_placement.h"
 #include "credence/workflow/network_start.h"
 #include "credence/workflow/posterior_method.h"
 #include "credence/workflow/training_settings.h"
@@ -116,11 +117,19 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
   ResumableMembers resumable(options.checkpoint(), training_fingerprint(model.training_json, spec.to_json(), options.seed(),
                                                                         layout.features, inputs, labels));
   fit.warnings = resumable.warning();
+  const MemberPlacement placement(options.training(), options.members(), options.checkpoint().enabled());
+  std::vector<std::vector<at::Tensor>> member_tensors;
   for (int64_t m = 0; m < options.members(); ++m) {
     auto generator = core::make_generator(options.seed() + static_cast<std::uint64_t>(m), device);
     auto net = start_network(spec, generator, options.initial_network(), options.moped_delta(), device);
+    member_tensors.push_back(inference::training_tensors(net, nullptr));
     if (auto history = resumable.restore_finished(m, net, nullptr)) {
       fit.histories.push_back(*history);
+      model.members.push_back(net);
+      continue;
+    }
+    if (!placement.trains_here(m)) {  // another replica trains it; exchange() brings it here
+      fit.histories.emplace_back();
       model.members.push_back(net);
       continue;
     }
@@ -146,7 +155,7 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
         return metrics::negative_log_likelihood(p, y_validation);
       };
     }
-    auto training = resumable.options_for(m, options.training());
+    auto training = placement.options_for(resumable.options_for(m, options.training()));
     if (training.progress() && options.members() > 1) {
       *training.progress() << "member " << (m + 1) << "/" << options.members() << "\n";
     }
@@ -159,6 +168,7 @@ ClassificationFit fit_classification(const at::Tensor& inputs, const at::Tensor&
     resumable.member_finished(m, net, nullptr, fit.histories.back());
     model.members.push_back(net);
   }
+  placement.exchange(member_tensors, fit.histories);
 
   if (options.temperature_scaling()) {
     auto logits = predict::sample_ensemble_outputs(model.members, z_validation,

@@ -8,6 +8,7 @@
 #include "credence/predict/predictive_samples.h"
 #include "credence/workflow/fit_laplace.h"
 #include "credence/workflow/fit_sampled_posterior.h"
+#include "credence/workflow/member_placement.h"
 #include "credence/workflow/network_start.h"
 #include "credence/workflow/posterior_method.h"
 #include "credence/workflow/training_settings.h"
@@ -115,13 +116,22 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& given_t
   ResumableMembers resumable(options.checkpoint(), training_fingerprint(model.training_json, spec.to_json(), options.seed(),
                                                                         feature_names, inputs, targets));
   fit.warnings = resumable.warning();
+  const MemberPlacement placement(options.training(), options.members(), options.checkpoint().enabled());
+  std::vector<std::vector<at::Tensor>> member_tensors;
   for (int64_t m = 0; m < options.members(); ++m) {
     auto generator = core::make_generator(options.seed() + static_cast<std::uint64_t>(m), device);
     auto net = start_network(spec, generator, options.initial_network(), options.moped_delta(), device);
     inference::GaussianLikelihood likelihood(likelihood_options);
     likelihood->to(device);
+    member_tensors.push_back(inference::training_tensors(net, likelihood.ptr().get()));
     if (auto history = resumable.restore_finished(m, net, likelihood.ptr().get())) {
       fit.histories.push_back(*history);
+      model.members.push_back(net);
+      model.likelihoods.push_back(likelihood);
+      continue;
+    }
+    if (!placement.trains_here(m)) {  // another replica trains it; exchange() brings it here
+      fit.histories.emplace_back();
       model.members.push_back(net);
       model.likelihoods.push_back(likelihood);
       continue;
@@ -148,7 +158,7 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& given_t
         return total;
       };
     }
-    auto training = resumable.options_for(m, options.training());
+    auto training = placement.options_for(resumable.options_for(m, options.training()));
     if (training.progress() && options.members() > 1) {
       *training.progress() << "member " << (m + 1) << "/" << options.members() << "\n";
     }
@@ -160,6 +170,7 @@ RegressionFit fit_regression(const at::Tensor& inputs, const at::Tensor& given_t
     model.members.push_back(net);
     model.likelihoods.push_back(likelihood);
   }
+  placement.exchange(member_tensors, fit.histories);
   fit.model = model;
   return fit;
 }

@@ -122,7 +122,7 @@ inference::TrainOptions ResumableMembers::options_for(int64_t m, inference::Trai
   checkpoints.every = settings_.every;
   const auto path = settings_.path;
   const auto fingerprint = fingerprint_.dump();
-  checkpoints.save = [this, path, fingerprint](const inference::TrainingState& state) {
+  if (settings_.write) checkpoints.save = [this, path, fingerprint](const inference::TrainingState& state) {
     io::TrainingCheckpoint checkpoint;
     checkpoint.fingerprint_json = fingerprint;
     checkpoint.completed = finished_;

@@ -23,6 +23,9 @@ struct CheckpointSettings {
   std::string path;     // write checkpoints to this file ("": none)
   int64_t every = 1;    // epochs between two checkpoints
   std::string resume;   // resume from this checkpoint file ("": start from the first epoch)
+  // Whether this process writes the checkpoints; in a data-parallel job only rank 0 does, while
+  // every rank resumes from the same file.
+  bool write = true;
 
   bool enabled() const { return !path.empty() || !resume.empty(); }
 };

@@ -90,6 +90,32 @@ TEST_F(DistributedCli, TwoRanksGiveOneProcesssParametersAndTheSameBitsWhenRepeat
   }
 }
 
+// Ensemble members train whole, one per rank in turn (members 1 and 3 on rank 0, 2 on rank 1),
+// and are exchanged: each is the network one process trains from the member's seed, to the bit
+// on the same thread count; regression and classification alike.
+TEST_F(DistributedCli, EnsembleMembersSpreadOverTheRanksAreOneProcesssMembers) {
+  const std::string extra = "--epochs 2 --method ensemble --members 3 --validation-fraction 0.2";
+  const auto one = run_cli(train_args(dir.path("one.model"), extra + " --threads 1"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto two = run_cli(train_args(dir.path("two.model"), extra + " --nproc 2"));
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_EQ(largest_difference(dir.path("one.model"), dir.path("two.model")), 0.0);
+  std::ostringstream labels;
+  labels << "a,b,label\n";
+  std::mt19937 rng(3);
+  std::normal_distribution<double> normal;
+  for (int i = 0; i < 300; ++i) {
+    const int k = i % 3;
+    labels << k + 0.7 * normal(rng) << "," << (k == 1 ? 1.0 : -1.0) + 0.7 * normal(rng) << ",c" << k << "\n";
+  }
+  write_text(dir.path("classes.csv"), labels.str());
+  const std::string classify = "train --task classification --data " + dir.path("classes.csv") +
+                               " --target label --hidden 16 --method ensemble --members 3 --epochs 3 --seed 2 --quiet --out ";
+  ASSERT_EQ(run_cli(classify + dir.path("c1.model") + " --threads 1").exit_code, 0);
+  ASSERT_EQ(run_cli(classify + dir.path("c2.model") + " --nproc 2").exit_code, 0);
+  EXPECT_EQ(largest_difference(dir.path("c1.model"), dir.path("c2.model")), 0.0);
+}
+
 TEST_F(DistributedCli, AKilledRankStopsTheJobWithinTheTimeoutAndNoModelIsWritten) {
   const std::string out = dir.path("killed.model"), errors = dir.path("errors.txt");
   const std::string command = std::string("exec '") + CREDENCE_CLI + "' " +

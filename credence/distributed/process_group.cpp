@@ -71,6 +71,9 @@ std::optional<LaunchSettings> launch_settings_from_environment() {
   }
   if (address && *address) s.master_address = address;
   s.master_port = parse_variable("MASTER_PORT", 1, s.world_size > 1, s.master_port);
+  const char* agent = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
+  s.agent_store = agent && std::string(agent) == "True";
+  s.attempt = parse_variable("TORCHELASTIC_RESTART_COUNT", 0, false, 0);
   if (s.master_port > 65535) {
     throw std::invalid_argument("environment: MASTER_PORT=" + std::to_string(s.master_port) + " is not a port (1..65535)");
   }
@@ -118,12 +121,13 @@ ProcessGroup::ProcessGroup(const LaunchSettings& settings) : state_(std::make_un
   const std::string address = settings.master_address + ":" + std::to_string(settings.master_port);
   c10d::TCPStoreOptions store_options;
   store_options.port = static_cast<std::uint16_t>(settings.master_port);
-  store_options.isServer = settings.rank == 0;
+  store_options.isServer = settings.rank == 0 && !settings.agent_store;
   store_options.numWorkers = static_cast<std::size_t>(settings.world_size);
   store_options.waitWorkers = true;
   store_options.timeout = settings.timeout;
   try {
-    s.store = c10::make_intrusive<c10d::TCPStore>(settings.master_address, store_options);
+    auto served = c10::make_intrusive<c10d::TCPStore>(settings.master_address, store_options);
+    s.store = c10::make_intrusive<c10d::PrefixStore>("credence/attempt_" + std::to_string(settings.attempt), served);
   } catch (const std::exception& e) {
     const std::string message = first_line(e.what());
     if (settings.rank == 0 && (contains(message, "in use") || contains(message, "failed to listen") ||
@@ -143,7 +147,7 @@ ProcessGroup::ProcessGroup(const LaunchSettings& settings) : state_(std::make_un
   // Two processes that claim one rank would tangle the group: the second one is refused.
   int64_t claims = 0;
   try {
-    claims = s.store->add("credence/rank/" + std::to_string(settings.rank), 1);
+    claims = s.store->add("rank/" + std::to_string(settings.rank), 1);
   } catch (const std::exception& e) {
     s.fail("the rendezvous", e);
   }
@@ -152,7 +156,7 @@ ProcessGroup::ProcessGroup(const LaunchSettings& settings) : state_(std::make_un
                              " (RANK must differ between the ranks)");
   }
   try {
-    auto prefixed = c10::make_intrusive<c10d::PrefixStore>("credence/gloo", s.store);
+    auto prefixed = c10::make_intrusive<c10d::PrefixStore>("gloo", s.store);
     auto options = c10d::ProcessGroupGloo::Options::create(settings.timeout);
     const bool loopback = settings.master_address == "127.0.0.1" || settings.master_address == "localhost";
     options->devices.push_back(loopback ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
@@ -177,62 +181,103 @@ int ProcessGroup::size() const { return state_->settings.world_size; }
 
 ProcessGroup::Traffic ProcessGroup::traffic() const { return state_->traffic; }
 
-void ProcessGroup::sum(std::vector<at::Tensor>& tensors) {
-  if (tensors.empty()) return;
-  const auto start = std::chrono::steady_clock::now();
-  const auto dtype = tensors.front().scalar_type();
-  for (const auto& t : tensors) {
-    if (!t.defined() || !t.device().is_cpu() || t.scalar_type() != dtype || !t.is_contiguous()) {
-      throw std::invalid_argument("ProcessGroup::sum: expected defined, contiguous CPU tensors of one dtype");
+namespace {
+
+// Buckets of consecutive tensors summed by one all-reduce each; a bucket of one tensor is summed
+// in place, a larger one through a flat copy that wait() copies back.
+class BucketedSum final : public inference::PendingSum {
+ public:
+  BucketedSum(std::vector<at::Tensor> tensors, c10d::ProcessGroupGloo& group, std::function<void(const std::exception&)> fail,
+              ProcessGroup::Traffic& traffic, std::chrono::milliseconds timeout)
+      : tensors_(std::move(tensors)), fail_(std::move(fail)), traffic_(traffic), timeout_(timeout) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto dtype = tensors_.front().scalar_type();
+    for (const auto& t : tensors_) {
+      if (!t.defined() || !t.device().is_cpu() || t.scalar_type() != dtype || !t.is_contiguous()) {
+        throw std::invalid_argument("ProcessGroup::start_sum: expected defined, contiguous CPU tensors of one dtype");
+      }
     }
+    const int64_t element_bytes = static_cast<int64_t>(c10::elementSize(dtype));
+    const int64_t bucket_elements = std::max<int64_t>(1, ProcessGroup::kBucketBytes / element_bytes);
+    for (size_t i = 0; i < tensors_.size();) {
+      size_t j = i;
+      int64_t elements = 0;
+      while (j < tensors_.size() && (j == i || elements + tensors_[j].numel() <= bucket_elements)) {
+        elements += tensors_[j++].numel();
+      }
+      buckets_.push_back({i, j, at::Tensor(), {}});
+      bytes_ += elements * element_bytes;
+      i = j;
+    }
+    try {
+      for (auto& b : buckets_) {
+        if (b.end - b.begin == 1) {
+          b.flat = tensors_[b.begin];
+        } else {
+          std::vector<at::Tensor> parts;
+          for (size_t k = b.begin; k < b.end; ++k) parts.push_back(tensors_[k].reshape({-1}));
+          b.flat = at::cat(parts);
+        }
+        std::vector<at::Tensor> one{b.flat};
+        b.work = group.allreduce(one);
+      }
+    } catch (const std::exception& e) {
+      fail_(e);
+    }
+    seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
-  const int64_t element_bytes = static_cast<int64_t>(c10::elementSize(dtype));
-  const int64_t bucket_elements = std::max<int64_t>(1, kBucketBytes / element_bytes);
-  // Buckets of consecutive tensors; a tensor larger than a bucket is a bucket of its own.
+
+  void wait() override {
+    if (done_) return;
+    done_ = true;
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      for (auto& b : buckets_) {
+        b.work->wait(timeout_);
+        if (b.end - b.begin == 1) continue;
+        int64_t offset = 0;
+        for (size_t k = b.begin; k < b.end; ++k) {
+          const int64_t count = tensors_[k].numel();
+          tensors_[k].copy_(b.flat.narrow(0, offset, count).view(tensors_[k].sizes()));
+          offset += count;
+        }
+      }
+    } catch (const std::exception& e) {
+      fail_(e);
+    }
+    traffic_.sums += 1;
+    traffic_.bytes += bytes_;
+    traffic_.seconds += seconds_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+ private:
   struct Bucket {
     size_t begin, end;
     at::Tensor flat;
     c10::intrusive_ptr<c10d::Work> work;
   };
-  std::vector<Bucket> buckets;
-  for (size_t i = 0; i < tensors.size();) {
-    size_t j = i;
-    int64_t elements = 0;
-    while (j < tensors.size() && (j == i || elements + tensors[j].numel() <= bucket_elements)) elements += tensors[j++].numel();
-    buckets.push_back({i, j, at::Tensor(), {}});
-    i = j;
+  std::vector<at::Tensor> tensors_;
+  std::vector<Bucket> buckets_;
+  std::function<void(const std::exception&)> fail_;
+  ProcessGroup::Traffic& traffic_;
+  std::chrono::milliseconds timeout_;
+  int64_t bytes_ = 0;
+  double seconds_ = 0.0;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<inference::PendingSum> ProcessGroup::start_sum(std::vector<at::Tensor> tensors) {
+  if (tensors.empty()) {
+    struct Nothing final : inference::PendingSum {
+      void wait() override {}
+    };
+    return std::make_unique<Nothing>();
   }
   auto& s = *state_;
-  try {
-    for (auto& b : buckets) {
-      if (b.end - b.begin == 1) {
-        b.flat = tensors[b.begin];  // summed in place
-      } else {
-        std::vector<at::Tensor> parts;
-        for (size_t k = b.begin; k < b.end; ++k) parts.push_back(tensors[k].reshape({-1}));
-        b.flat = at::cat(parts);
-      }
-      std::vector<at::Tensor> one{b.flat};
-      b.work = s.group->allreduce(one);
-    }
-    for (auto& b : buckets) {
-      b.work->wait(s.settings.timeout);
-      if (b.end - b.begin == 1) continue;
-      int64_t offset = 0;
-      for (size_t k = b.begin; k < b.end; ++k) {
-        const int64_t count = tensors[k].numel();
-        tensors[k].copy_(b.flat.narrow(0, offset, count).view(tensors[k].sizes()));
-        offset += count;
-      }
-    }
-  } catch (const std::invalid_argument&) {
-    throw;
-  } catch (const std::exception& e) {
-    s.fail("the gradient sum", e);
-  }
-  s.traffic.sums += 1;
-  for (const auto& t : tensors) s.traffic.bytes += t.numel() * element_bytes;
-  s.traffic.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return std::make_unique<BucketedSum>(std::move(tensors), *s.group, [&s](const std::exception& e) { s.fail("the gradient sum", e); },
+                                       s.traffic, s.settings.timeout);
 }
 
 std::vector<double> ProcessGroup::sum(const std::vector<double>& values) {
@@ -246,7 +291,7 @@ std::vector<double> ProcessGroup::sum(const std::vector<double>& values) {
 void ProcessGroup::check_same(const std::string& what, const std::string& text) {
   auto& s = *state_;
   const std::string hash = std::to_string(std::hash<std::string>{}(text));
-  const std::string key = "credence/same/" + what + "/";
+  const std::string key = "same/" + what + "/";
   try {
     s.store->set(key + std::to_string(s.settings.rank), std::vector<uint8_t>(hash.begin(), hash.end()));
     const auto first = s.store->get(key + "0");
@@ -264,9 +309,6 @@ void ProcessGroup::check_same(const std::string& what, const std::string& text) 
   }
 }
 
-void ProcessGroup::barrier() {
-  std::vector<double> none{0.0};
-  sum(none);
-}
+void ProcessGroup::barrier() { sum(std::vector<double>{0.0}); }
 
 }  // namespace credence::distributed

@@ -25,10 +25,16 @@ struct LaunchSettings {
   // How long a rank waits for the others: at the rendezvous, and for every sum. A rank that dies
   // is noticed at once (its connections close); one that stops answering, after this long.
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+  // torchrun's agent already serves a store at MASTER_ADDR:MASTER_PORT
+  // (TORCHELASTIC_USE_AGENT_STORE=True): every rank connects to it, rank 0 included.
+  bool agent_store = false;
+  // Which attempt of an elastic job this is (TORCHELASTIC_RESTART_COUNT): a restarted job's keys
+  // do not meet the failed attempt's in the agent's store.
+  int attempt = 0;
 };
 
 // The settings from torchrun's variables RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE,
-// MASTER_ADDR and MASTER_PORT; nullopt when WORLD_SIZE is not set (one process). Throws
+// MASTER_ADDR, MASTER_PORT, TORCHELASTIC_USE_AGENT_STORE and TORCHELASTIC_RESTART_COUNT; nullopt when WORLD_SIZE is not set (one process). Throws
 // std::invalid_argument naming a variable that is missing or does not parse.
 std::optional<LaunchSettings> launch_settings_from_environment();
 
@@ -45,9 +51,10 @@ class ProcessGroup final : public inference::ReplicaGroup {
 
   int rank() const override;
   int size() const override;
-  // Sums in buckets of at most kBucketBytes: every bucket's all-reduce is started before the first
-  // is waited for, so the copies into and out of the buckets overlap the communication.
-  void sum(std::vector<at::Tensor>& tensors) override;
+  // Sums in buckets of at most kBucketBytes, each bucket's all-reduce started at once on Gloo's
+  // threads; wait() takes the sums back.
+  std::unique_ptr<inference::PendingSum> start_sum(std::vector<at::Tensor> tensors) override;
+  using inference::ReplicaGroup::sum;
   std::vector<double> sum(const std::vector<double>& values) override;
   // Throws std::invalid_argument on every rank unless all of them pass the same text (compared by
   // hash through the store); the message names `what` and the first rank that differs from rank 0.
@@ -55,8 +62,9 @@ class ProcessGroup final : public inference::ReplicaGroup {
   // Returns when every rank has called it.
   void barrier();
 
-  // What the tensor sums have cost this rank so far: calls, bytes summed (one rank's message) and
-  // the wall time inside sum(), waiting for the slowest rank included.
+  // What the tensor sums have cost this rank so far: sums, bytes summed (one rank's message) and
+  // the time the caller spent in them (starting them, and waiting for them: communication that
+  // computation did not hide, and waiting for the slowest rank, included).
   struct Traffic {
     int64_t sums = 0;
     int64_t bytes = 0;

@@ -28,7 +28,7 @@ StepValues AutogradStep::evaluate(const at::Tensor& x, const at::Tensor& y, doub
   }
   const int64_t rows = x.size(0);
   const double total = static_cast<double>(part.total > 0 ? part.total : rows);
-  const double kl_share = 1.0 / static_cast<double>(part.replicas);
+  const double kl_share = 1.0 / static_cast<double>(part.replicas());
   // Per row: the sum over rows of one row's negative log-likelihood (summed over its targets),
   // divided by the minibatch's rows. A replica whose part of a short last minibatch is empty adds
   // its share of the KL alone. The KL comes after the forward pass: a layer may estimate it from
@@ -39,10 +39,11 @@ StepValues AutogradStep::evaluate(const at::Tensor& x, const at::Tensor& y, doub
   if (rows == 0) nll = at::zeros({}, kl.options());
   const auto loss = nll + (kl_scale * kl_share) * kl;
   if (loss.requires_grad()) loss.backward();
+  if (part.group) part.group->sum(all_gradients());
   return {nll.item<double>(), kl_share * kl.item<double>()};
 }
 
-std::vector<at::Tensor> AutogradStep::replica_gradients() {
+std::vector<at::Tensor> AutogradStep::all_gradients() {
   std::vector<at::Tensor> out;
   for (auto& group : optimizer_->param_groups()) {
     for (auto& p : group.params()) {

@@ -20,8 +20,6 @@ class AutogradStep final : public MinibatchStep {
   // Forward and backward. Noise and masks come from the network's generator: under data-parallel
   // training each replica's own stream (trainer.h), so a part's draws are not the whole batch's.
   StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale, const BatchPart& part = {}) override;
-  // Every parameter's gradient (zeros where the loss does not reach a parameter).
-  std::vector<at::Tensor> replica_gradients() override;
   void update(double learning_rate) override;
   // Per parameter, in the optimiser's order: its step count (int64) and Adam's two moments,
   // all undefined before its first step.
@@ -31,6 +29,11 @@ class AutogradStep final : public MinibatchStep {
  private:
   nn::Network net_;
   NegativeLogLikelihood negative_log_likelihood_;
+  // Every parameter's gradient (zeros where the loss does not reach a parameter), for the sum
+  // over replicas after the backward pass (LibTorch 1.13's C++ API has no hook after a gradient's
+  // accumulation to start it earlier).
+  std::vector<at::Tensor> all_gradients();
+
   std::unique_ptr<torch::optim::Adam> optimizer_;
 };
 

@@ -480,6 +480,11 @@ void FusedMlpStep::backward(at::Tensor g) {
       layer.grad_weight_variance = at::mm(grad_variance.t(), layer.input_squared);
       layer.grad_bias_variance = grad_variance.sum(0);
     }
+    if (group_) {
+      formed_.insert(formed_.end(), {layer.grad_weight, layer.grad_bias});
+      if (layer.bayesian) formed_.insert(formed_.end(), {layer.grad_weight_variance, layer.grad_bias_variance});
+      start_formed_sums(false);
+    }
     if (l == 0) break;
     at::Tensor grad_input = at::mm(g, layer.weight);
     if (layer.bayesian) {
@@ -499,6 +504,14 @@ void FusedMlpStep::backward(at::Tensor g) {
     }
     g = grad_input;
   }
+}
+
+void FusedMlpStep::start_formed_sums(bool last) {
+  int64_t bytes = 0;
+  for (const auto& t : formed_) bytes += t.numel() * static_cast<int64_t>(sizeof(float));
+  if (formed_.empty() || (!last && bytes < kOverlapBytes)) return;
+  pending_.push_back(group_->start_sum(std::move(formed_)));
+  formed_.clear();
 }
 
 at::Tensor FusedMlpStep::part_rows(const at::Tensor& whole) const {
@@ -544,24 +557,17 @@ StepValues FusedMlpStep::evaluate(const at::Tensor& x, const at::Tensor& y, doub
   forward(x.to(at::kFloat).contiguous());
   at::Tensor grad_output;
   const double nll = loss_and_output_gradient(y, grad_output);
+  group_ = part.group;
+  if (group_) formed_ = {grad_log_noise_variance_};
   backward(grad_output);
+  if (group_) {
+    start_formed_sums(true);
+    for (auto& sum : pending_) sum->wait();
+    pending_.clear();
+  }
   // The KL's gradient is the same on every replica (the same parameters and, for the scale
   // mixture, the same draws): update() adds it whole, so only the data term's gradients are summed.
-  return {nll, kl / static_cast<double>(part.replicas)};
-}
-
-std::vector<at::Tensor> FusedMlpStep::replica_gradients() {
-  std::vector<at::Tensor> out;
-  for (const auto& layer : layers_) {
-    out.push_back(layer.grad_weight);
-    out.push_back(layer.grad_bias);
-    if (layer.bayesian) {
-      out.push_back(layer.grad_weight_variance);
-      out.push_back(layer.grad_bias_variance);
-    }
-  }
-  out.push_back(grad_log_noise_variance_);
-  return out;
+  return {nll, kl / static_cast<double>(part.replicas())};
 }
 
 void FusedMlpStep::update(double learning_rate) {

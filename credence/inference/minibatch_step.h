@@ -2,6 +2,8 @@
 // divergence checks, validation, early stopping) is shared by the autograd step and the fused one.
 #pragma once
 
+#include "credence/inference/replica_group.h"
+
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -17,12 +19,14 @@ struct StepValues {
 };
 
 // The part of a minibatch that one evaluate() sees: its rows are rows [first, first + rows) of a
-// minibatch of `total` rows that `replicas` processes split between them (replica_group.h). One
-// process evaluates the whole minibatch: first 0, total 0 (read: all the rows), one replica.
+// minibatch of `total` rows that the replicas of `group` split between them (replica_group.h). One
+// process evaluates the whole minibatch: first 0, total 0 (read: all the rows), no group.
 struct BatchPart {
   int64_t first = 0;
   int64_t total = 0;
-  int64_t replicas = 1;
+  ReplicaGroup* group = nullptr;
+
+  int64_t replicas() const { return group ? group->size() : 1; }
 };
 
 class MinibatchStep {
@@ -30,12 +34,10 @@ class MinibatchStep {
   virtual ~MinibatchStep() = default;
   // Evaluates the loss mean NLL + kl_scale * KL on one minibatch (or this replica's part of it)
   // and forms its gradients; changes no parameter. For a part, the NLL is the sum over the part's
-  // rows divided by the whole minibatch's rows and the KL's share is 1 / replicas of it, so that the
-  // gradients summed over the replicas are the whole minibatch's.
+  // rows divided by the whole minibatch's rows and the KL's share is 1 / replicas of it, and the
+  // step sums its gradients over the part's group before it returns, so that every replica holds
+  // the whole minibatch's gradients (the values returned are still this replica's shares).
   virtual StepValues evaluate(const at::Tensor& x, const at::Tensor& y, double kl_scale, const BatchPart& part = {}) = 0;
-  // The tensors that hold the last evaluate()'s gradients and that data-parallel training sums over
-  // the replicas, in place, before update(); the same list, in the same order, on every replica.
-  virtual std::vector<at::Tensor> replica_gradients() = 0;
   // One Adam step with the gradients of the last evaluate().
   virtual void update(double learning_rate) = 0;
   // The optimiser's state (moments and step count) as tensors, undefined where a moment does not

@@ -213,15 +213,14 @@ TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Mo
         const int64_t w = replicas->size(), r = replicas->rank();
         const int64_t first = rows * r / w, last = rows * (r + 1) / w;
         auto index = order.slice(0, begin + first, begin + last);
-        values = step.evaluate(x.index_select(0, index), y.index_select(0, index), kl_scale, BatchPart{first, rows, w});
-        auto gradients = step.replica_gradients();
-        replicas->sum(gradients);
+        values = step.evaluate(x.index_select(0, index), y.index_select(0, index), kl_scale, BatchPart{first, rows, replicas});
         const auto sums = replicas->sum({values.negative_log_likelihood, values.kl});
         values = {sums[0], sums[1]};
       }
       check_finite(values.negative_log_likelihood, "negative log-likelihood", epoch, b + 1);
       check_finite(values.kl, "KL", epoch, b + 1);
       step.update(learning_rate);
+      ++history.steps;
       record.loss += (values.negative_log_likelihood + kl_scale * values.kl) / num_batches;
       record.negative_log_likelihood += values.negative_log_likelihood / num_batches;
       record.kl += values.kl / num_batches;
@@ -234,7 +233,7 @@ TrainingHistory run_epochs(nn::Network& net, const std::shared_ptr<torch::nn::Mo
         at::NoGradGuard no_grad;
         record.validation_nll = validation_score();
         // The replicas' mean, so that all of them keep and stop at the same epoch.
-        if (replicas) record.validation_nll = replicas->sum({record.validation_nll})[0] / replicas->size();
+        if (replicas) record.validation_nll = replicas->sum(std::vector<double>{record.validation_nll})[0] / replicas->size();
       }
       net->train();
       if (!std::isfinite(record.validation_nll)) {

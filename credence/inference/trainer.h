@@ -72,6 +72,7 @@ struct TrainingHistory {
   int64_t best_epoch = 0;  // the epoch whose parameters were kept (0 without validation)
   bool stopped_early = false;
   double seconds = 0.0;
+  int64_t steps = 0;  // minibatch steps taken by this run (a resumed run: since it resumed)
 };
 
 // The tensors a training changes and a checkpoint stores: the network's parameters and buffers,

@@ -41,9 +41,10 @@ std::string joined(const std::vector<std::string>& words) {
 }  // namespace
 
 void add_distributed_options(CLI::App* command, DistributedArguments& arguments) {
-  const std::string group = "Data-parallel training (also under torchrun --no_python)";
+  const std::string group = "Several processes (also under torchrun --no_python)";
   command->add_option("--nproc", arguments.nproc,
-                      "Train data-parallel on this many processes of this machine (c10d with Gloo on 127.0.0.1)")
+                      "Run as this many processes of this machine (c10d with Gloo on 127.0.0.1): train data-parallel "
+                      "(bench uci: the splits spread over them)")
       ->group(group);
   command->add_option("--rank-timeout", arguments.rank_timeout,
                       "Seconds a rank waits for the others (rendezvous, every gradient sum) before it stops")

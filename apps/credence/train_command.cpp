@@ -146,13 +146,17 @@ nn::Network initial_network(const std::string& path, const std::string& kind) {
 }
 
 // "; 2 ranks, gradient sums 0.8 s of 9.6 s (3.81 MB per step)" for a data-parallel job, else "".
-std::string job_summary(const TrainArguments& a, double seconds) {
+template <typename Histories>
+std::string job_summary(const TrainArguments& a, const Histories& histories) {
   if (!a.job) return "";
+  double seconds = 0.0;
+  int64_t steps = 0;
+  for (const auto& h : histories) seconds += h.seconds, steps += h.steps;
   const auto t = a.job->traffic();
   std::ostringstream out;
   out.precision(3);
   out << "; " << a.job->size() << " ranks, gradient sums " << t.seconds << " s of " << seconds << " s";
-  if (t.sums > 0) out << " (" << static_cast<double>(t.bytes) / static_cast<double>(t.sums) / 1e6 << " MB per step)";
+  if (steps > 0 && t.bytes > 0) out << " (" << static_cast<double>(t.bytes) / static_cast<double>(steps) / 1e6 << " MB per step)";
   return out.str();
 }
 
@@ -231,7 +235,7 @@ void run_train_regression(const TrainArguments& a) {
     if (fit.histories.size() == 1 && fit.histories.front().best_epoch > 0) {
       std::cerr << " (kept epoch " << fit.histories.front().best_epoch << ")";
     }
-    std::cerr << job_summary(a, seconds) << "; model written to " << a.out << "\n";
+    std::cerr << job_summary(a, fit.histories) << "; model written to " << a.out << "\n";
   }
 }
 
@@ -280,7 +284,7 @@ void run_train_forecast(const TrainArguments& a) {
     std::cerr << "; training period " << fit.periods.train_end << " values, " << fit.training_examples << " windows of "
               << a.window << " -> " << a.horizon << " steps";
     if (fit.validation_examples > 0) std::cerr << "; validation " << fit.validation_examples << " windows";
-    std::cerr << ") in " << seconds << " s" << job_summary(a, seconds) << "; model written to " << a.out << "\n";
+    std::cerr << ") in " << seconds << " s" << job_summary(a, fit.histories) << "; model written to " << a.out << "\n";
     const auto scores = workflow::score_test_period(fit.model, series.values, predict::PredictOptions().samples(100), 0.95, a.seed);
     print_forecast_scores(std::cerr, scores, 0.95);
   }
@@ -339,7 +343,7 @@ void run_train_classification(const TrainArguments& a) {
                   << predict::kTemperatureEvidence << "), so it is not applied";
       }
     }
-    std::cerr << job_summary(a, seconds) << "; model written to " << a.out << "\n";
+    std::cerr << job_summary(a, fit.histories) << "; model written to " << a.out << "\n";
   }
 }
 

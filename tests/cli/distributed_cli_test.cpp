@@ -1,6 +1,7 @@
 // `credence train --nproc 2`: the model file of two data-parallel ranks against one process, the
 // same bits when repeated, a rank killed mid-training, ranks started with different options, and
 // methods that do not train data-parallel.
+#include "credence/distributed/local_ranks.h"
 #include "credence/io/archive.h"
 #include "support/test_support.h"
 
@@ -117,21 +118,23 @@ TEST_F(DistributedCli, EnsembleMembersSpreadOverTheRanksAreOneProcesssMembers) {
 }
 
 TEST_F(DistributedCli, AKilledRankStopsTheJobWithinTheTimeoutAndNoModelIsWritten) {
-  const std::string out = dir.path("killed.model"), errors = dir.path("errors.txt");
+  const std::string out = dir.path("killed.model"), errors = dir.path("errors.txt"), checkpoint = dir.path("ck");
   const std::string command = std::string("exec '") + CREDENCE_CLI + "' " +
-                              train_args(out, "--epochs 100000 --nproc 2 --rank-timeout 20") + " 2> " + errors;
+                              train_args(out, "--epochs 100000 --nproc 2 --rank-timeout 20 --checkpoint " + checkpoint) +
+                              " 2> " + errors;
   const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
   pid_t launcher = 0;
   ASSERT_EQ(posix_spawn(&launcher, "/bin/sh", nullptr, nullptr, const_cast<char* const*>(argv), environ), 0);
-  // Wait for the two ranks, then give them a moment to be inside training.
+  // Wait for the two ranks and for rank 0's first checkpoint: both are then inside training.
   std::vector<pid_t> ranks;
   const auto start = std::chrono::steady_clock::now();
-  while (ranks.size() < 2 && std::chrono::steady_clock::now() - start < std::chrono::seconds(30)) {
+  while ((ranks.size() < 2 || !file_exists(checkpoint)) && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ranks = children_of(launcher);
   }
   ASSERT_EQ(ranks.size(), 2u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(file_exists(checkpoint));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ::kill(ranks[1], SIGKILL);
   const auto killed = std::chrono::steady_clock::now();
   int status = 0;
@@ -149,7 +152,7 @@ TEST_F(DistributedCli, AKilledRankStopsTheJobWithinTheTimeoutAndNoModelIsWritten
 }
 
 TEST_F(DistributedCli, RanksStartedWithDifferentOptionsAreRefused) {
-  const int port = 20000 + static_cast<int>(::getpid() % 20000);
+  const int port = credence::distributed::free_local_port();
   auto rank = [&](int r, const std::string& epochs) {
     return "RANK=" + std::to_string(r) + " WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " '" +
            CREDENCE_CLI + "' " + train_args(dir.path("m.model"), "--rank-timeout 10 --epochs " + epochs) + " 2> " +
@@ -165,6 +168,21 @@ TEST_F(DistributedCli, RanksStartedWithDifferentOptionsAreRefused) {
     EXPECT_EQ(read_text(dir.path("rc" + std::to_string(r))), "1\n");
   }
   EXPECT_FALSE(file_exists(dir.path("m.model")));
+}
+
+// torchrun starts the ranks itself and serves the rendezvous from its agent (Debian 12's torchrun
+// needs --redirects 1 --tee 1, or it stops at start on Python 3.11). Where torchrun is not
+// installed (python3-torch), there is nothing to run.
+TEST_F(DistributedCli, TorchrunsRanksTrainWhatNprocTrains) {
+  if (run_command("command -v torchrun").exit_code != 0) GTEST_SKIP() << "torchrun is not installed (python3-torch)";
+  const std::string args = "--epochs 1 --method bbb";
+  ASSERT_EQ(run_cli(train_args(dir.path("nproc.model"), args + " --nproc 2")).exit_code, 0);
+  const int port = credence::distributed::free_local_port();
+  const auto run = run_command("OMP_NUM_THREADS=1 torchrun --nproc_per_node 2 --master_port " + std::to_string(port) +
+                               " --redirects 1 --tee 1 --no_python '" + CREDENCE_CLI + "' " +
+                               train_args(dir.path("torchrun.model"), args));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(largest_difference(dir.path("nproc.model"), dir.path("torchrun.model")), 0.0);
 }
 
 TEST_F(DistributedCli, MethodsOutsideTheMinibatchTrainerAreRefused) {

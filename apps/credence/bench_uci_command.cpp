@@ -3,6 +3,7 @@
 // them, and score the test rows; report mean and standard error over the splits.
 #include "cli_support.h"
 #include "commands.h"
+#include "distributed_arguments.h"
 #include "network_arguments.h"
 
 #include "credence/core/rng.h"
@@ -35,6 +36,7 @@ struct BenchUciArguments {
   double lr = 1e-3;
   std::uint64_t seed = 0;
   bool quiet = false, autograd = false;
+  DistributedArguments distributed;
 };
 
 // One candidate setting of the method's hyper-parameters.
@@ -194,6 +196,9 @@ void run_bench_uci(const BenchUciArguments& a) {
             "expected all or a number in 1.." + std::to_string(d.splits) + ", got '" + a.splits + "'");
   }
   const auto grid = candidates(a, d);
+  // In a job (--nproc, torchrun) rank r runs the splits k with k mod W = r; rank 0 reports.
+  const auto job = join_job(a.distributed);
+  const int64_t ranks = job ? job->size() : 1, rank = job ? job->rank() : 0;
   std::vector<SplitResult> results(static_cast<size_t>(count));
   std::vector<std::string> errors(static_cast<size_t>(count));
   std::atomic<int64_t> next{0}, done{0};
@@ -202,13 +207,14 @@ void run_bench_uci(const BenchUciArguments& a) {
   auto worker = [&] {
     at::set_num_threads(1);
     for (int64_t k = next++; k < count; k = next++) {
+      if (k % ranks != rank) continue;
       try {
         results[static_cast<size_t>(k)] = run_split(d, k, grid, a.samples, a.seed);
       } catch (const std::exception& e) {
         errors[static_cast<size_t>(k)] = "split " + std::to_string(k) + ": " + one_line(e.what());
       }
       const int64_t finished = ++done;
-      if (!a.quiet) {
+      if (!a.quiet && rank == 0) {
         std::lock_guard<std::mutex> lock(progress_mutex);
         std::cerr << "\rsplits " << finished << "/" << count << std::flush;
       }
@@ -217,9 +223,31 @@ void run_bench_uci(const BenchUciArguments& a) {
   std::vector<std::thread> threads;
   for (int j = 0; j < std::min<int64_t>(a.jobs, count); ++j) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
-  if (!a.quiet) std::cerr << "\n";
+  if (!a.quiet && rank == 0) std::cerr << "\n";
   for (const auto& e : errors) {
     if (!e.empty()) throw std::runtime_error(e);
+  }
+  if (job) {
+    // Each split's figures from the rank that ran it (zeros from the others), summed into place.
+    std::vector<double> figures;
+    for (int64_t k = 0; k < count; ++k) {
+      const auto& r = results[static_cast<size_t>(k)];
+      size_t chosen = 0;
+      while (chosen < grid.size() && grid[chosen].name != r.chosen) ++chosen;
+      const bool here = k % ranks == rank;
+      figures.insert(figures.end(), {here ? r.test.rmse : 0.0, here ? r.test.log_likelihood : 0.0, here ? r.seconds : 0.0,
+                                     here ? static_cast<double>(chosen) : 0.0});
+    }
+    figures = job->sum(figures);
+    for (int64_t k = 0; k < count; ++k) {
+      auto& r = results[static_cast<size_t>(k)];
+      const double* f = figures.data() + 4 * k;
+      r.split = k;
+      r.test = {f[0], f[1]};
+      r.seconds = f[2];
+      r.chosen = grid[static_cast<size_t>(f[3])].name;
+    }
+    if (rank != 0) return;
   }
 
   std::vector<double> rmse, log_likelihood;
@@ -263,6 +291,7 @@ void add_bench_command(CLI::App& app) {
   c->add_option("--seed", args->seed, "Base seed (split k uses seed + 1000 k)")->capture_default_str();
   c->add_option("--out", args->out, "CSV with one row per split");
   c->add_flag("--quiet", args->quiet, "No progress");
+  add_distributed_options(c, args->distributed);
   c->callback([args] { run_bench_uci(*args); });
 }
 

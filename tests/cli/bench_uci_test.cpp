@@ -1,5 +1,5 @@
 // `credence bench uci` on the real yacht folder: the output's shape, a sane RMSE, and that
-// --jobs changes no figure.
+// neither --jobs nor spreading the splits over 2 ranks (--nproc 2) changes a figure.
 #include "support/test_support.h"
 
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 
 using namespace credence::testing;
 
-TEST(BenchUci, SmokeRunOnYachtAndJobsDoNotChangeFigures) {
+TEST(BenchUci, SmokeRunOnYachtAndJobsOrRanksDoNotChangeFigures) {
   const std::string folder = std::string(CREDENCE_SHARED_DATA) + "/uci/yacht";
   if (!std::filesystem::exists(folder + "/data.txt")) GTEST_SKIP() << "shared data not found at " << folder;
   TemporaryDirectory dir;
@@ -28,6 +28,10 @@ TEST(BenchUci, SmokeRunOnYachtAndJobsDoNotChangeFigures) {
   };
   const auto csv = read_text(dir.path("one.csv"));
   EXPECT_EQ(strip_seconds(csv), strip_seconds(read_text(dir.path("two.csv"))));
+  auto ranks = run_cli(base + "--nproc 2 --out " + dir.path("ranks.csv"));
+  ASSERT_EQ(ranks.exit_code, 0) << ranks.err;
+  EXPECT_EQ(one.out, ranks.out);
+  EXPECT_EQ(strip_seconds(csv), strip_seconds(read_text(dir.path("ranks.csv"))));
   EXPECT_EQ(csv.substr(0, csv.find('\n')), "split,rmse,log_likelihood,chosen,seconds");
   EXPECT_EQ(count_lines(csv), 3);
   // The yacht target's standard deviation is about 15; a trained network does far better.

@@ -24,19 +24,6 @@ using namespace credence::testing;
 
 namespace {
 
-void write_sine_data(const std::string& path, int rows) {
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<double> uniform(-3.0, 3.0);
-  std::normal_distribution<double> normal;
-  std::ostringstream out;
-  out << "a,b,y\n";
-  for (int i = 0; i < rows; ++i) {
-    const double a = uniform(rng), b = uniform(rng);
-    out << a << "," << b << "," << std::sin(a) + 0.2 * b + 0.1 * normal(rng) << "\n";
-  }
-  write_text(path, out.str());
-}
-
 // Starts `credence ARGS` in the background (output discarded) and returns its process id.
 pid_t spawn_cli(const std::string& args) {
   const std::string command = std::string("exec '") + CREDENCE_CLI + "' " + args + " > /dev/null 2>&1";
@@ -59,7 +46,7 @@ void expect_same_tensors(const std::string& a, const std::string& b) {
 
 class Checkpoints : public ::testing::Test {
  protected:
-  void SetUp() override { write_sine_data(dir.path("train.csv"), 1500); }
+  void SetUp() override { write_sine_csv(dir.path("train.csv"), 1500, 7); }
   std::string train_args(const std::string& out, const std::string& extra) const {
     return "train --data " + dir.path("train.csv") +
            " --target y --method bbb --hidden 32,32 --epochs 40 --batch-size 16 --lr 0.01 --validation-fraction 0.2"

@@ -25,19 +25,6 @@ using namespace credence::testing;
 
 namespace {
 
-void write_regression_data(const std::string& path, int rows) {
-  std::mt19937 rng(11);
-  std::uniform_real_distribution<double> uniform(-2.0, 2.0);
-  std::normal_distribution<double> normal;
-  std::ostringstream out;
-  out << "a,b,y\n";
-  for (int i = 0; i < rows; ++i) {
-    const double a = uniform(rng), b = uniform(rng);
-    out << a << "," << b << "," << std::sin(2.0 * a) + 0.3 * b + 0.1 * normal(rng) << "\n";
-  }
-  write_text(path, out.str());
-}
-
 // The largest absolute difference between two model files' tensors (same names and shapes).
 double largest_difference(const std::string& a, const std::string& b) {
   const auto x = credence::io::read_archive(a), y = credence::io::read_archive(b);
@@ -65,7 +52,7 @@ std::vector<pid_t> children_of(pid_t pid) {
 
 class DistributedCli : public ::testing::Test {
  protected:
-  void SetUp() override { write_regression_data(dir.path("train.csv"), 640); }
+  void SetUp() override { write_sine_csv(dir.path("train.csv"), 640, 11); }
   std::string train_args(const std::string& out, const std::string& extra) const {
     return "train --data " + dir.path("train.csv") + " --target y --hidden 32,32 --batch-size 32 --lr 0.01 --seed 4 --quiet"
            " --out " + out + " " + extra;

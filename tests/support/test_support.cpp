@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -33,6 +34,19 @@ std::string TemporaryDirectory::path(const std::string& name) const { return roo
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
+}
+
+void write_sine_csv(const std::string& path, int rows, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> uniform(-3.0, 3.0);
+  std::normal_distribution<double> normal;
+  std::ostringstream out;
+  out << "a,b,y\n";
+  for (int i = 0; i < rows; ++i) {
+    const double a = uniform(rng), b = uniform(rng);
+    out << a << "," << b << "," << std::sin(a) + 0.2 * b + 0.1 * normal(rng) << "\n";
+  }
+  write_text(path, out.str());
 }
 
 std::string read_text(const std::string& path) {

@@ -48,6 +48,9 @@ void expect_cli_error(const std::string& args, const std::string& message, int e
                       const std::string& absent = "");
 
 void write_text(const std::string& path, const std::string& text);
+// A regression CSV "a,b,y" of `rows` rows: a, b uniform on [-3, 3], y = sin(a) + 0.2 b + N(0, 0.1^2),
+// drawn from std::mt19937(seed).
+void write_sine_csv(const std::string& path, int rows, unsigned seed);
 std::string read_text(const std::string& path);
 bool file_exists(const std::string& path);
 // Number of newline characters in text.

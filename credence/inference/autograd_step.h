@@ -30,8 +30,8 @@ class AutogradStep final : public MinibatchStep {
   nn::Network net_;
   NegativeLogLikelihood negative_log_likelihood_;
   // Every parameter's gradient (zeros where the loss does not reach a parameter), for the sum
-  // over replicas after the backward pass (LibTorch 1.13's C++ API has no hook after a gradient's
-  // accumulation to start it earlier).
+  // over replicas after the backward pass. Starting sums during the pass would take gradient
+  // hooks per parameter and buckets filled in the order they fire, as DDP's reducer does.
   std::vector<at::Tensor> all_gradients();
 
   std::unique_ptr<torch::optim::Adam> optimizer_;

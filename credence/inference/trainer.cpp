@@ -299,7 +299,9 @@ class ReplicaNoise {
     saved_ = net_->generator();
     // A draw from a copy of the generator, the same on every replica, then a seed per replica; the
     // generator itself goes on as one process's would (the shuffles stay the same).
-    auto copy = generator.clone();
+    // (Generator::clone() of LibTorch 1.13 leaks its copy; a state copy does not.)
+    auto copy = core::make_generator(0);
+    copy.set_state(generator.get_state());
     const auto base = static_cast<uint64_t>(at::randint(std::numeric_limits<int64_t>::max(), {1}, copy,
                                                         at::TensorOptions().dtype(at::kLong)).item<int64_t>());
     at::Generator own = core::make_generator(base + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(replicas->rank() + 1));

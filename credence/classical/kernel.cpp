@@ -427,14 +427,29 @@ at::Tensor Kernel::parameter_values(const KernelParameter& parameter, const Cont
   return values;
 }
 
+// evaluate() returns a fresh matrix, or an undefined tensor for a matrix of zeros (white noise off
+// the diagonal or left out): sums skip it, products become it, and the public entry points
+// (cross, gram, signal_gram) write it out. A fresh matrix is updated in place, one pass over it
+// fewer per operation, unless the inputs or the log parameters carry autograd (its graph would
+// need the values overwritten).
 at::Tensor Kernel::evaluate(const Context& c, int64_t& offset) const {
+  const bool in_place = !c.x1.requires_grad() && !c.x2.requires_grad() &&
+                        !(c.log_parameters.defined() && c.log_parameters.requires_grad());
   if (type_ == KernelType::sum || type_ == KernelType::product) {
     at::Tensor result;
-    for (const auto& child : children_) {
-      auto value = child.evaluate(c, offset);
-      result = !result.defined() ? value : (type_ == KernelType::sum ? result + value : result * value);
+    bool zero = false;
+    for (size_t i = 0; i < children_.size(); ++i) {
+      auto value = children_[i].evaluate(c, offset);
+      if (type_ == KernelType::sum) {
+        if (!value.defined()) continue;
+        result = !result.defined() ? value : (in_place ? result.add_(value) : result + value);
+      } else {
+        zero = zero || !value.defined();
+        if (zero) continue;  // later children still advance the offset
+        result = i == 0 ? value : (in_place ? result.mul_(value) : result * value);
+      }
     }
-    return result;
+    return zero ? at::Tensor() : result;
   }
   std::vector<at::Tensor> p;
   for (const auto& parameter : parameters_) p.push_back(parameter_values(parameter, c, offset));
@@ -442,7 +457,7 @@ at::Tensor Kernel::evaluate(const Context& c, int64_t& offset) const {
   switch (type_) {
     case KernelType::white:
       if (c.same && c.noise) return at::eye(n, c.x1.options()) * p[0];
-      return at::zeros({n, m}, c.x1.options());
+      return at::Tensor();  // zeros
     case KernelType::constant:
       return at::ones({n, m}, c.x1.options()) * p[0];
     case KernelType::linear:
@@ -464,9 +479,11 @@ at::Tensor Kernel::evaluate(const Context& c, int64_t& offset) const {
   }
   // Stationary kernels of the scaled distance r = |(x - x') / l|.
   const auto z1 = c.x1 / p[1];
-  const auto r = distances(z1, c.same ? z1 : c.x2 / p[1]);
+  auto r = distances(z1, c.same ? z1 : c.x2 / p[1]);
   switch (type_) {
-    case KernelType::rbf: return p[0] * at::exp(-0.5 * r.pow(2));
+    case KernelType::rbf:
+      if (in_place) return r.square_().mul_(-0.5).exp_().mul_(p[0]);
+      return p[0] * at::exp(-0.5 * r.pow(2));
     case KernelType::matern12: return p[0] * at::exp(-r);
     case KernelType::matern32: {
       const auto s = std::sqrt(3.0) * r;
@@ -507,24 +524,24 @@ at::Tensor checked_inputs(const at::Tensor& x, const char* what) {
 }
 }  // namespace
 
-at::Tensor Kernel::cross(const at::Tensor& x1, const at::Tensor& x2, const at::Tensor& log_parameters) const {
-  Context c{checked_inputs(x1, "x1"), checked_inputs(x2, "x2"), false, false, log_parameters};
+at::Tensor Kernel::matrix(const Context& c) const {
   int64_t offset = 0;
-  return evaluate(c, offset);
+  auto k = evaluate(c, offset);
+  return k.defined() ? k : at::zeros({c.x1.size(0), c.x2.size(0)}, c.x1.options());
+}
+
+at::Tensor Kernel::cross(const at::Tensor& x1, const at::Tensor& x2, const at::Tensor& log_parameters) const {
+  return matrix(Context{checked_inputs(x1, "x1"), checked_inputs(x2, "x2"), false, false, log_parameters});
 }
 
 at::Tensor Kernel::gram(const at::Tensor& x, const at::Tensor& log_parameters) const {
   const auto inputs = checked_inputs(x, "x");
-  Context c{inputs, inputs, true, true, log_parameters};
-  int64_t offset = 0;
-  return evaluate(c, offset);
+  return matrix(Context{inputs, inputs, true, true, log_parameters});
 }
 
 at::Tensor Kernel::signal_gram(const at::Tensor& x, const at::Tensor& log_parameters) const {
   const auto inputs = checked_inputs(x, "x");
-  Context c{inputs, inputs, true, false, log_parameters};
-  int64_t offset = 0;
-  return evaluate(c, offset);
+  return matrix(Context{inputs, inputs, true, false, log_parameters});
 }
 
 at::Tensor Kernel::diagonal(const at::Tensor& x, const at::Tensor& log_parameters) const {

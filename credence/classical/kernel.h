@@ -99,6 +99,7 @@ class Kernel {
  private:
   struct Context;
   at::Tensor evaluate(const Context& context, int64_t& offset) const;
+  at::Tensor matrix(const Context& context) const;  // evaluate() written out as a dense matrix
   at::Tensor evaluate_diagonal(const Context& context, int64_t& offset) const;
   at::Tensor parameter_values(const KernelParameter& parameter, const Context& context, int64_t& offset) const;
   void collect_names(std::vector<std::string>& names, std::vector<int>& counts) const;

@@ -1,4 +1,5 @@
-// Activation: an element-wise nonlinearity (spec types "relu", "tanh", "gelu").
+// Activation: an element-wise nonlinearity (spec types "relu", "tanh", "gelu", "sigmoid" and
+// "leaky_relu", whose field "negative_slope" defaults to 0.2, the slope of DCGAN's discriminator).
 #pragma once
 
 #include "credence/nn/layer.h"
@@ -11,15 +12,17 @@ namespace credence::nn {
 
 class SpecFields;
 
-enum class ActivationKind { relu, tanh, gelu };
+enum class ActivationKind { relu, tanh, gelu, sigmoid, leaky_relu };
 ActivationKind activation_kind_from_string(const std::string& name);
 std::string to_string(ActivationKind kind);
 
 class ActivationImpl : public LayerModule<ActivationImpl> {
  public:
-  explicit ActivationImpl(ActivationKind kind = ActivationKind::relu) : kind_(kind) {}
-  // The spec's type names the function; it has no fields.
+  explicit ActivationImpl(ActivationKind kind = ActivationKind::relu, double negative_slope = kDefaultNegativeSlope)
+      : kind_(kind), negative_slope_(negative_slope) {}
+  // The spec's type names the function; only leaky_relu has a field.
   static std::shared_ptr<Layer> from_spec(SpecFields& fields, const Shape& input, ActivationKind kind);
+  static constexpr double kDefaultNegativeSlope = 0.2;
   void reset() override {}
 
   std::string type() const override { return to_string(kind_); }
@@ -27,9 +30,11 @@ class ActivationImpl : public LayerModule<ActivationImpl> {
   Shape output_shape(const Shape& input) const override { return input; }
   at::Tensor forward(const at::Tensor& x) override;
   ActivationKind kind() const { return kind_; }
+  double negative_slope() const { return negative_slope_; }
 
  private:
   ActivationKind kind_;
+  double negative_slope_;
 };
 TORCH_MODULE(Activation);
 

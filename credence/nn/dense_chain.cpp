@@ -28,7 +28,9 @@ std::string walk(const Network& net, DenseChain& chain) {
     }
     if (const auto* a = dynamic_cast<const ActivationImpl*>(&layer)) {
       if (expect_weights) return where + " does not follow a dense layer";
-      if (a->kind() == ActivationKind::gelu) return where + ": the fused step has relu and tanh only";
+      if (a->kind() != ActivationKind::relu && a->kind() != ActivationKind::tanh) {
+        return where + ": the fused step has relu and tanh only";
+      }
       if (have_activation && a->kind() != chain.activation) return where + " differs from the earlier activations";
       chain.activation = a->kind();
       have_activation = true;

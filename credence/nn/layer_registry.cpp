@@ -4,14 +4,17 @@
 #include "credence/nn/activation.h"
 #include "credence/nn/bayes_conv.h"
 #include "credence/nn/bayes_linear.h"
+#include "credence/nn/batch_norm.h"
 #include "credence/nn/bayes_recurrent.h"
 #include "credence/nn/conv.h"
+#include "credence/nn/conv_transpose.h"
 #include "credence/nn/flatten.h"
 #include "credence/nn/linear.h"
 #include "credence/nn/mc_dropout.h"
 #include "credence/nn/pooling.h"
 #include "credence/nn/recurrent.h"
 #include "credence/nn/spec_fields.h"
+#include "credence/nn/unflatten.h"
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +31,10 @@ LayerFactory pool(PoolKind kind, size_t dims) {
 template <typename Impl>
 LayerFactory recurrent(CellKind kind) {
   return [kind](SpecFields& fields, const Shape& input) { return Impl::from_spec(fields, input, kind); };
+}
+
+LayerFactory batch_norm(int64_t spatial) {
+  return [spatial](SpecFields& fields, const Shape& input) { return BatchNormImpl::from_spec(fields, input, spatial); };
 }
 
 LayerFactory activation(ActivationKind kind) {
@@ -57,6 +64,12 @@ const std::vector<LayerType>& layer_types() {
       {"relu", activation(ActivationKind::relu), 0, LayerRole::plain, ""},
       {"tanh", activation(ActivationKind::tanh), 0, LayerRole::plain, ""},
       {"gelu", activation(ActivationKind::gelu), 0, LayerRole::plain, ""},
+      {"sigmoid", activation(ActivationKind::sigmoid), 0, LayerRole::plain, ""},
+      {"leaky_relu", activation(ActivationKind::leaky_relu), 0, LayerRole::plain, ""},
+      {"unflatten", UnflattenImpl::from_spec, 1, LayerRole::plain, ""},
+      {"conv_transpose2d", ConvTranspose2dImpl::from_spec, 3, LayerRole::weights, ""},
+      {"batch_norm1d", batch_norm(1), 0, LayerRole::plain, ""},
+      {"batch_norm2d", batch_norm(2), 3, LayerRole::plain, ""},
   };
   return types;
 }

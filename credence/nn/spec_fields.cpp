@@ -78,6 +78,21 @@ std::vector<int64_t> SpecFields::integers(const std::string& name, size_t dims, 
   return out;
 }
 
+std::vector<int64_t> SpecFields::positive_integer_list(const std::string& name, size_t fewest, size_t most) {
+  const std::string expectation = "a list of " + std::to_string(fewest) + " to " + std::to_string(most) + " positive integers";
+  if (!has(name)) fail("missing field '" + name + "' (" + expectation + ")");
+  const auto& value = field(name);
+  if (!value.is_array() || value.size() < fewest || value.size() > most) {
+    fail("field '" + name + "' must be " + expectation + ", got " + value.dump());
+  }
+  std::vector<int64_t> out;
+  for (const auto& item : value) {
+    if (!is_integer(item) || as_integer(item) < 1) fail("field '" + name + "' must be " + expectation + ", got " + value.dump());
+    out.push_back(as_integer(item));
+  }
+  return out;
+}
+
 std::vector<int64_t> SpecFields::integers_or(const std::string& name, size_t dims, int64_t minimum, int64_t fallback) {
   return has(name) ? integers(name, dims, minimum) : std::vector<int64_t>(dims, fallback);
 }

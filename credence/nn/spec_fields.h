@@ -26,6 +26,8 @@ class SpecFields {
   // An integer or a list of `dims` integers (a kernel size, a stride), each at least `minimum`.
   std::vector<int64_t> integers(const std::string& name, size_t dims, int64_t minimum);
   std::vector<int64_t> integers_or(const std::string& name, size_t dims, int64_t minimum, int64_t fallback);
+  // A list of between `fewest` and `most` positive integers (a shape).
+  std::vector<int64_t> positive_integer_list(const std::string& name, size_t fewest, size_t most);
   double number_or(const std::string& name, double fallback);
   bool boolean_or(const std::string& name, bool fallback);
   std::string string_or(const std::string& name, const std::string& fallback);

@@ -41,6 +41,15 @@ std::map<std::string, std::pair<json, nn::Shape>> examples() {
       {"relu", {{{"type", "relu"}}, {5}}},
       {"tanh", {{{"type", "tanh"}}, {2, 9}}},
       {"gelu", {{{"type", "gelu"}}, {2, 7, 6}}},
+      {"sigmoid", {{{"type", "sigmoid"}}, {5}}},
+      {"leaky_relu", {{{"type", "leaky_relu"}, {"negative_slope", 0.1}}, {2, 9}}},
+      {"unflatten", {{{"type", "unflatten"}, {"shape", {2, 3, 2}}}, {12}}},
+      {"conv_transpose2d",
+       {{{"type", "conv_transpose2d"}, {"out_channels", 3}, {"kernel_size", 4}, {"stride", 2}, {"padding", 1},
+         {"output_padding", {1, 0}}},
+        {2, 5, 4}}},
+      {"batch_norm1d", {{{"type", "batch_norm1d"}, {"momentum", 0.2}}, {5}}},
+      {"batch_norm2d", {{{"type", "batch_norm2d"}, {"eps", 1e-3}}, {2, 7, 6}}},
   };
 }
 

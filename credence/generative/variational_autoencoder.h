@@ -1,0 +1,59 @@
+// VariationalAutoencoder: the VAE of Kingma & Welling (2013) on two network specs, an encoder
+// q(z | x) = N(mean, diag exp(log_variance)) whose output row is [mean, log_variance] (2 L values
+// for L latent units) and a decoder p(x | z), Bernoulli (its output row: one logit per pixel, for
+// binarised images) or Gaussian (a mean and a log-variance per value, for real-valued data), with
+// the prior p(z) = N(0, I). It gives the SGVB estimate of the evidence lower bound (one
+// reparameterised sample, analytic KL) and the importance-weighted bound of Burda et al. (2015)
+// with K samples, which is also the log-likelihood estimate as K grows.
+#pragma once
+
+#include "credence/nn/network.h"
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <string>
+
+namespace credence::generative {
+
+enum class DecoderLikelihood { bernoulli, gaussian };
+DecoderLikelihood decoder_likelihood_from_string(const std::string& name);
+std::string to_string(DecoderLikelihood likelihood);
+
+// KL(N(mean, diag exp(log_variance)) || N(0, I)) per row [B]:
+// 0.5 sum_l (mean_l^2 + exp(log_variance_l) - log_variance_l - 1).
+at::Tensor gaussian_kl_per_row(const at::Tensor& mean, const at::Tensor& log_variance);
+
+struct EvidenceBound {
+  at::Tensor value;           // [B] reconstruction - kl, in nats per row
+  at::Tensor reconstruction;  // [B] log p(x | z) at the sample
+  at::Tensor kl;              // [B] KL(q(z | x) || p(z))
+};
+
+class VariationalAutoencoder {
+ public:
+  // Throws std::invalid_argument when the encoder's output row is not [2 latent], the decoder's
+  // input is not [latent] or its output does not have one value (Bernoulli) or two (Gaussian) per
+  // value of `data_shape` (the message names both shapes).
+  VariationalAutoencoder(nn::Network encoder, nn::Network decoder, int64_t latent, const nn::Shape& data_shape,
+                         DecoderLikelihood likelihood);
+
+  // The posterior q(z | x): mean and log-variance [B, L].
+  std::pair<at::Tensor, at::Tensor> encode(const at::Tensor& x);
+  // log p(x | z) per row for rows x [B, data...] and the decoder's output [B, ...] at z.
+  at::Tensor log_likelihood(const at::Tensor& x, const at::Tensor& decoded) const;
+  // One reparameterised sample z = mean + exp(log_variance / 2) eps per row, differentiable in the
+  // encoder's and the decoder's parameters.
+  EvidenceBound elbo(const at::Tensor& x, at::Generator& generator);
+  // log (1/K) sum_k p(x, z_k) / q(z_k | x) per row [B] with z_k ~ q(z | x), K = `samples`, the
+  // samples decoded `chunk` at a time (the bound over all of them, streamed). Its expectation
+  // equals the ELBO's at K = 1 and does not decrease with K (Burda et al. 2015, theorem 1).
+  at::Tensor importance_weighted_bound(const at::Tensor& x, int64_t samples, at::Generator& generator, int64_t chunk = 64);
+
+  nn::Network encoder, decoder;
+  int64_t latent;
+  nn::Shape data_shape;
+  DecoderLikelihood likelihood;
+};
+
+}  // namespace credence::generative

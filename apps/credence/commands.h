@@ -15,5 +15,6 @@ void add_bench_command(CLI::App& app);
 void add_prune_command(CLI::App& app);
 void add_laplace_command(CLI::App& app);
 void add_forecast_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
 
 }  // namespace credence::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   credence::cli::add_prune_command(app);
   credence::cli::add_laplace_command(app);
   credence::cli::add_forecast_command(app);
+  credence::cli::add_sample_command(app);
   credence::cli::apply_shared_option_rules(app);
   const int early_exit = credence::cli::check_sub_command(app, argc, argv);
   if (early_exit >= 0) return early_exit;

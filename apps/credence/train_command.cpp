@@ -8,11 +8,14 @@
 #include "laplace_arguments.h"
 #include "network_arguments.h"
 
+#include "credence/core/rng.h"
 #include "credence/data/csv_table.h"
+#include "credence/generative/vae_training.h"
 #include "credence/inference/kl_weighting.h"
 #include "credence/io/archive.h"
 #include "credence/io/classification_model.h"
 #include "credence/io/regression_model.h"
+#include "credence/io/vae_model.h"
 #include "credence/predict/temperature_scaling.h"
 #include "credence/workflow/fit_classification.h"
 #include "credence/workflow/fit_forecast.h"
@@ -56,6 +59,9 @@ struct TrainArguments {
   // Sequence classification: how an image is a sequence (rows: each row one step).
   std::string sequence;
   double test_fraction = 0.2;
+  // Generative models (--task vae).
+  int64_t latent = 50, importance_samples = 1;
+  bool hidden_given = false;
   // Data-parallel training: the job this process is a rank of (null: alone).
   DistributedArguments distributed;
   std::shared_ptr<distributed::ProcessGroup> job;
@@ -347,8 +353,47 @@ void run_train_classification(const TrainArguments& a) {
   }
 }
 
+// A variational auto-encoder of idx:DIR images (pixels / 255, dynamically binarised; Burda et al.'s
+// dense architecture with --hidden tanh layers each side, 200,200 unless given).
+void run_train_vae(const TrainArguments& a) {
+  require(is_idx_spec(a.data), "--data", "--task vae trains on images: expected idx:DIR");
+  require(a.latent >= 1, "--latent", "expected at least 1 latent unit, got " + std::to_string(a.latent));
+  require(a.importance_samples >= 1, "--importance-samples", "expected at least 1, got " + std::to_string(a.importance_samples));
+  const auto data = read_training_data(a.data, "", "");
+  const auto shape = data.layout.shape();
+  std::vector<int64_t> sizes{data.inputs.size(0)};
+  sizes.insert(sizes.end(), shape.begin(), shape.end());
+  const auto images = (data.inputs.to(at::kFloat) / 255.0).view(sizes);
+  const auto hidden = a.hidden_given ? parse_hidden(a.network.hidden) : std::vector<int64_t>{200, 200};
+  const auto [encoder_spec, decoder_spec] = generative::dense_vae_specs(shape, a.latent, hidden, generative::DecoderLikelihood::bernoulli);
+  auto generator = core::make_generator(a.seed);
+  auto encoder = nn::Network(encoder_spec), decoder = nn::Network(decoder_spec);
+  for (auto* net : {&encoder, &decoder}) {
+    (*net)->set_generator(generator);
+    (*net)->reset_parameters();
+  }
+  io::VaeModel model{generative::VariationalAutoencoder(encoder, decoder, a.latent, shape, generative::DecoderLikelihood::bernoulli),
+                     nlohmann::json{{"epochs", a.epochs}, {"batch_size", a.batch_size}, {"learning_rate", a.lr},
+                                    {"importance_samples", a.importance_samples}, {"binarisation", "dynamic"}, {"seed", a.seed}}};
+  generative::VaeTrainOptions options;
+  options.epochs = a.epochs;
+  options.batch_size = a.batch_size;
+  options.learning_rate = a.lr;
+  options.importance_samples = a.importance_samples;
+  options.dynamic_binarisation = true;
+  options.progress = a.quiet ? nullptr : &std::cerr;
+  const auto history = generative::train_vae(model.vae, images, options, generator);
+  io::save_vae_model(a.out, model);
+  if (!a.quiet) {
+    std::cerr << "trained a VAE (" << a.latent << " latent units) on " << images.size(0) << " images in " << history.seconds
+              << " s; last epoch's " << (a.importance_samples == 1 ? "ELBO " : "importance-weighted bound ") << history.bound.back()
+              << " nats (KL " << history.kl.back() << "); model written to " << a.out << "\n";
+  }
+}
+
 // The methods a data-parallel job trains: those of the minibatch trainer.
 void check_data_parallel_method(const TrainArguments& a) {
+  require(a.task != "vae", "--nproc", "--task vae trains in one process");
   const auto method = posterior_method(a.network);
   require(method.empty(), "--method",
           "data-parallel training (--nproc, torchrun) covers bbb, mcdropout, deterministic and ensemble; '" + method +
@@ -380,8 +425,10 @@ void run_train(TrainArguments& a) {
     run_train_classification(a);
   } else if (a.task == "forecast") {
     run_train_forecast(a);
+  } else if (a.task == "vae") {
+    run_train_vae(a);
   } else {
-    throw std::invalid_argument("--task: expected regression, classification or forecast, got '" + a.task + "'");
+    throw std::invalid_argument("--task: expected regression, classification, forecast or vae, got '" + a.task + "'");
   }
 }
 
@@ -390,7 +437,7 @@ void run_train(TrainArguments& a) {
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArguments>();
   auto* c = app.add_subcommand("train", "Train a regression network or a classifier and save it");
-  c->add_option("--task", args->task, "regression | classification | forecast")->capture_default_str();
+  c->add_option("--task", args->task, "regression | classification | forecast | vae")->capture_default_str();
   c->add_option("--data", args->data, "Training data: a CSV file with a header row, or idx:DIR (classification)")
       ->required();
   c->add_option("--target", args->target, "Name of the target (regression) or label (classification) column");
@@ -480,12 +527,19 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()->group(forecasting);
   c->add_option("--test-fraction", args->test_fraction, "The last part of the series held out as the test period")
       ->capture_default_str()->group(forecasting);
+  const std::string generative = "Generative models (--task vae, idx:DIR images)";
+  c->add_option("--latent", args->latent, "Latent units of the VAE")->capture_default_str()->group(generative);
+  c->add_option("--importance-samples", args->importance_samples,
+                "1: train on the ELBO; K > 1: on the importance-weighted bound with K samples (IWAE)")
+      ->capture_default_str()
+      ->group(generative);
   add_distributed_options(c, args->distributed);
   add_threads_option(c, args->threads);
   c->add_flag("--quiet", args->quiet, "No progress bar");
   c->callback([args, c] {
     args->lr_given = c->get_option("--lr")->count() > 0;
     args->epochs_given = c->get_option("--epochs")->count() > 0;
+    args->hidden_given = c->get_option("--hidden")->count() > 0;
     run_train(*args);
   });
 }

@@ -18,6 +18,26 @@ std::string to_string(DecoderLikelihood likelihood) {
   return likelihood == DecoderLikelihood::bernoulli ? "bernoulli" : "gaussian";
 }
 
+std::pair<nn::NetworkSpec, nn::NetworkSpec> dense_vae_specs(const nn::Shape& data_shape, int64_t latent,
+                                                            const std::vector<int64_t>& hidden, DecoderLikelihood likelihood) {
+  if (latent < 1) throw std::invalid_argument("--latent: expected at least 1 latent unit, got " + std::to_string(latent));
+  const auto dense = [](int64_t width) { return nlohmann::json{{"type", "linear"}, {"out_features", width}}; };
+  const nlohmann::json tanh = {{"type", "tanh"}};
+  nn::NetworkSpec encoder{data_shape, {}}, decoder{{latent}, {}};
+  if (data_shape.size() > 1) encoder.layers.push_back({{"type", "flatten"}});
+  for (int64_t width : hidden) {
+    encoder.layers.insert(encoder.layers.end(), {dense(width), tanh});
+    decoder.layers.insert(decoder.layers.end(), {dense(width), tanh});
+  }
+  encoder.layers.push_back(dense(2 * latent));
+  const int64_t values = nn::element_count(data_shape);
+  decoder.layers.push_back(dense(likelihood == DecoderLikelihood::gaussian ? 2 * values : values));
+  if (data_shape.size() > 1 && likelihood == DecoderLikelihood::bernoulli) {
+    decoder.layers.push_back({{"type", "unflatten"}, {"shape", data_shape}});
+  }
+  return {encoder, decoder};
+}
+
 at::Tensor gaussian_kl_per_row(const at::Tensor& mean, const at::Tensor& log_variance) {
   return 0.5 * (mean.pow(2) + log_variance.exp() - log_variance - 1.0).sum(-1);
 }

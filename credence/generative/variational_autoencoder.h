@@ -8,11 +8,14 @@
 #pragma once
 
 #include "credence/nn/network.h"
+#include "credence/nn/network_spec.h"
 
 #include <ATen/ATen.h>
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace credence::generative {
 
@@ -23,6 +26,12 @@ std::string to_string(DecoderLikelihood likelihood);
 // KL(N(mean, diag exp(log_variance)) || N(0, I)) per row [B]:
 // 0.5 sum_l (mean_l^2 + exp(log_variance_l) - log_variance_l - 1).
 at::Tensor gaussian_kl_per_row(const at::Tensor& mean, const at::Tensor& log_variance);
+
+// The encoder and the decoder of the dense VAEs of Kingma & Welling and Burda et al.: `hidden`
+// tanh layers on each side (Burda et al.'s MNIST model: {200, 200}, 50 latent units), the decoder
+// ending in the data rows' shape (one logit per value, or a mean and a log-variance per value).
+std::pair<nn::NetworkSpec, nn::NetworkSpec> dense_vae_specs(const nn::Shape& data_shape, int64_t latent,
+                                                            const std::vector<int64_t>& hidden, DecoderLikelihood likelihood);
 
 struct EvidenceBound {
   at::Tensor value;           // [B] reconstruction - kl, in nats per row

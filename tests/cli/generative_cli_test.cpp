@@ -1,0 +1,73 @@
+// `credence train --task vae` and `credence sample` on a small image folder: the model trains
+// (its ELBO rises), samples decode to a PNG grid of the asked layout, and bad input is one line.
+#include "credence/core/rng.h"
+#include "credence/data/idx_file.h"
+#include "credence/io/vae_model.h"
+#include "credence/report/image_grid.h"
+#include "support/test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace credence;
+using namespace credence::testing;
+
+namespace {
+
+// 300 images 8 x 8: the top or the bottom half bright, the rest dark, with noise.
+void write_halves(const std::string& directory) {
+  std::filesystem::create_directories(directory);
+  auto g = core::make_generator(5);
+  auto images = at::rand({300, 8, 8}, g) * 60.0;
+  for (int64_t i = 0; i < 300; ++i) images[i].slice(0, (i % 2) * 4, (i % 2) * 4 + 4) += 190.0;
+  data::write_idx(directory + "/train-images-idx3-ubyte.gz", images.clamp(0, 255).to(at::kByte), true);
+  data::write_idx(directory + "/train-labels-idx1-ubyte.gz", (at::arange(300) % 2).to(at::kByte), true);
+}
+
+}  // namespace
+
+TEST(GenerativeCli, TrainsAVaeAndSamplesAGrid) {
+  TemporaryDirectory dir;
+  write_halves(dir.path("halves"));
+  const std::string model = dir.path("vae.credence");
+  const auto trained = run_cli("train --task vae --data idx:" + dir.path("halves") +
+                               " --latent 2 --hidden 32 --epochs 30 --batch-size 30 --lr 0.003 --seed 1 --out " + model);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_NE(trained.err.find("trained a VAE (2 latent units) on 300 images"), std::string::npos) << trained.err;
+  const auto vae = io::load_vae_model(model);
+  EXPECT_EQ(vae.vae.latent, 2);
+  EXPECT_EQ(vae.vae.data_shape, (nn::Shape{1, 8, 8}));
+  // The progress lines' ELBO (one per tenth of the epochs) rises from the first to the last.
+  std::vector<double> bounds;
+  for (size_t at = trained.err.find("elbo "); at != std::string::npos; at = trained.err.find("elbo ", at + 1)) {
+    bounds.push_back(std::stod(trained.err.substr(at + 5)));
+  }
+  ASSERT_GE(bounds.size(), 2u);
+  EXPECT_GT(bounds.back(), bounds.front() + 2.0);
+
+  const std::string grid = dir.path("grid.png");
+  const auto sampled = run_cli("sample --model " + model + " --count 6 --columns 3 --seed 4 --out " + grid);
+  ASSERT_EQ(sampled.exit_code, 0) << sampled.err;
+  const auto pixels = report::read_png(grid);
+  EXPECT_EQ(pixels.sizes().vec(), (std::vector<int64_t>{2 * (8 + 2) + 2, 3 * (8 + 2) + 2, 1}));
+  // The same seed gives the same grid.
+  ASSERT_EQ(run_cli("sample --model " + model + " --count 6 --columns 3 --seed 4 --out " + dir.path("again.png")).exit_code, 0);
+  EXPECT_EQ(read_text(grid), read_text(dir.path("again.png")));
+}
+
+TEST(GenerativeCli, BadInputIsOneLine) {
+  TemporaryDirectory dir;
+  write_halves(dir.path("halves"));
+  const std::string data = " --data idx:" + dir.path("halves");
+  expect_cli_error("train --task vae" + data + " --latent 0 --out " + dir.path("v.credence"),
+                   "--latent: expected at least 1 latent unit, got 0", 1, dir.path("v.credence"));
+  expect_cli_error("train --task vae" + data + " --importance-samples 0 --out " + dir.path("v.credence"),
+                   "--importance-samples: expected at least 1, got 0", 1, dir.path("v.credence"));
+  write_sine_csv(dir.path("sine.csv"), 50, 1);
+  ASSERT_EQ(run_cli("train --data " + dir.path("sine.csv") + " --target y --epochs 1 --quiet --out " + dir.path("r.credence")).exit_code, 0);
+  expect_cli_error("sample --model " + dir.path("r.credence") + " --out " + dir.path("s.png"),
+                   "--model: " + dir.path("r.credence") +
+                       " is a 'regression_network' model; sample draws from a generative model (train --task vae)",
+                   1, dir.path("s.png"));
+}

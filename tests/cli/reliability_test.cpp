@@ -205,7 +205,7 @@ TEST(CommandLine, VersionUsageAndSuggestions) {
   r = run_cli("--help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out.rfind(version + ": ", 0), 0u) << r.out;
-  const std::string all = " (sub-commands: train, predict, evaluate, inspect, demo, fit, bench, prune, laplace, forecast)";
+  const std::string all = " (sub-commands: train, predict, evaluate, inspect, demo, fit, bench, prune, laplace, forecast, sample)";
   expect_cli_error("trian --data x", "unknown sub-command 'trian'; did you mean 'train'?" + all, 2);
   expect_cli_error("evalute", "unknown sub-command 'evalute'; did you mean 'evaluate'?" + all, 2);
   expect_cli_error("pred", "unknown sub-command 'pred'; did you mean 'predict'?" + all, 2);

@@ -4,7 +4,11 @@
 #include "forecast_data.h"
 #include "commands.h"
 
+#include "credence/core/rng.h"
+#include "credence/data/idx_file.h"
+#include "credence/generative/vae_training.h"
 #include "credence/io/archive.h"
+#include "credence/io/vae_model.h"
 #include "credence/io/classical_archive.h"
 #include "credence/io/classification_model.h"
 #include "credence/metrics/classification_metrics.h"
@@ -33,6 +37,7 @@ struct EvaluateArguments {
   int threads = 0;
   int64_t memory_budget_mb = kDefaultMemoryBudgetMb;
   bool json = false;
+  int64_t importance_samples = 5000;  // a VAE's log-likelihood estimate
 };
 
 constexpr const char* kNotScored = "; not scored";
@@ -121,6 +126,31 @@ void evaluate_classifier(const EvaluateArguments& a, const io::Archive& archive)
   print_reliability_table(scores.at("reliability"));
 }
 
+// A VAE on the test images of idx:DIR (t10k-*): pixels / 255, binarised once with --seed (a fixed
+// binarisation, stated in the report), the ELBO and the importance-weighted log-likelihood.
+void evaluate_vae(const EvaluateArguments& a, const io::Archive& archive) {
+  require(is_idx_spec(a.data), "--data", "a VAE is evaluated on images: expected idx:DIR (its t10k-* files)");
+  require(a.importance_samples >= 1, "--importance-samples", "expected at least 1, got " + std::to_string(a.importance_samples));
+  auto model = io::vae_model_from_archive(archive);
+  const std::string directory = a.data.substr(4);
+  const auto set = data::read_idx_images(directory, "t10k");
+  const auto& shape = model.vae.data_shape;
+  require(shape.size() == 3 && shape[1] == set.rows && shape[2] == set.cols, "--data",
+          a.data + " holds " + std::to_string(set.rows) + " x " + std::to_string(set.cols) + " images; the model was trained on " +
+              nn::to_string(shape));
+  auto generator = core::make_generator(a.seed);
+  const auto binary = at::bernoulli(set.images.view({set.images.size(0), shape[0], shape[1], shape[2]}), generator);
+  const auto scores = generative::score_vae(model.vae, binary, a.importance_samples, generator);
+  nlohmann::json report = {{"rows", scores.rows},
+                           {"importance_samples", scores.importance_samples},
+                           {"binarisation", "fixed, seed " + std::to_string(a.seed)},
+                           {"elbo", scores.elbo},
+                           {"elbo_standard_error", scores.elbo_standard_error},
+                           {"log_likelihood", scores.log_likelihood},
+                           {"log_likelihood_standard_error", scores.log_likelihood_standard_error}};
+  print_report(report, a.json);
+}
+
 void run_evaluate(const EvaluateArguments& a) {
   if (!a.reliability_plot.empty()) {
     check_output("--reliability-plot", a.reliability_plot, {{"--model", a.model}, {"--data", a.data}, {"--ood", a.ood}});
@@ -141,6 +171,10 @@ void run_evaluate(const EvaluateArguments& a) {
         workflow::classical_evaluate(archive, a.data, {a.level, a.samples, a.seed, memory_budget_bytes(a.memory_budget_mb)}));
     workflow::check_finite_scores(report, a.data);
     print_report(report, a.json);
+    return;
+  }
+  if (kind == io::kVariationalAutoencoderKind) {
+    evaluate_vae(a, archive);
     return;
   }
   if (kind == io::kForecastNetworkKind) {
@@ -184,7 +218,11 @@ void add_evaluate_command(CLI::App& app) {
   c->add_option("--reliability-plot", args->reliability_plot, "Classifiers: write the reliability diagram (SVG)");
   c->add_option("--samples", args->samples, "Monte Carlo samples per row")->capture_default_str();
   c->add_option("--level", args->level, "Probability of the central interval")->capture_default_str();
-  c->add_option("--seed", args->seed, "Seed of the Monte Carlo draws")->capture_default_str();
+  c->add_option("--seed", args->seed, "Seed of the Monte Carlo draws (a VAE: also of the test images' fixed binarisation)")
+      ->capture_default_str();
+  c->add_option("--importance-samples", args->importance_samples,
+                "A VAE: samples per row of the importance-weighted log-likelihood estimate (Burda et al. 2015)")
+      ->capture_default_str();
   c->add_flag("--json", args->json, "Print one JSON object");
   add_memory_budget_option(c, args->memory_budget_mb);
   add_threads_option(c, args->threads);

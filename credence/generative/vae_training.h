@@ -27,6 +27,18 @@ struct VaeTrainingHistory {
   double seconds = 0.0;
 };
 
+// Test scores of a trained VAE, per row in nats: the ELBO (one sample per row) and the
+// importance-weighted log-likelihood estimate with K samples, their means over the rows and the
+// standard errors of those means.
+struct VaeScores {
+  int64_t rows = 0, importance_samples = 0;
+  double elbo = 0.0, elbo_standard_error = 0.0;
+  double log_likelihood = 0.0, log_likelihood_standard_error = 0.0;
+};
+// Rows are scored `rows_per_pass` at a time (in evaluation mode, without gradients).
+VaeScores score_vae(VariationalAutoencoder& vae, const at::Tensor& rows, int64_t importance_samples, at::Generator& generator,
+                    int64_t rows_per_pass = 100);
+
 // Throws std::invalid_argument for bad options or rows that do not fit the model, and
 // inference::TrainingDiverged naming the epoch and batch when the bound becomes NaN or infinite.
 VaeTrainingHistory train_vae(VariationalAutoencoder& vae, const at::Tensor& rows, const VaeTrainOptions& options,

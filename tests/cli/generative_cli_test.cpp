@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include <cmath>
 #include <filesystem>
 
 using namespace credence;
@@ -16,13 +19,15 @@ using namespace credence::testing;
 namespace {
 
 // 300 images 8 x 8: the top or the bottom half bright, the rest dark, with noise.
-void write_halves(const std::string& directory) {
+void write_halves(const std::string& directory, int64_t side = 8) {
   std::filesystem::create_directories(directory);
   auto g = core::make_generator(5);
-  auto images = at::rand({300, 8, 8}, g) * 60.0;
-  for (int64_t i = 0; i < 300; ++i) images[i].slice(0, (i % 2) * 4, (i % 2) * 4 + 4) += 190.0;
-  data::write_idx(directory + "/train-images-idx3-ubyte.gz", images.clamp(0, 255).to(at::kByte), true);
-  data::write_idx(directory + "/train-labels-idx1-ubyte.gz", (at::arange(300) % 2).to(at::kByte), true);
+  for (const std::string prefix : {"train", "t10k"}) {
+    auto images = at::rand({300, side, side}, g) * 60.0;
+    for (int64_t i = 0; i < 300; ++i) images[i].slice(0, (i % 2) * side / 2, (i % 2) * side / 2 + side / 2) += 190.0;
+    data::write_idx(directory + "/" + prefix + "-images-idx3-ubyte.gz", images.clamp(0, 255).to(at::kByte), true);
+    data::write_idx(directory + "/" + prefix + "-labels-idx1-ubyte.gz", (at::arange(300) % 2).to(at::kByte), true);
+  }
 }
 
 }  // namespace
@@ -54,6 +59,19 @@ TEST(GenerativeCli, TrainsAVaeAndSamplesAGrid) {
   // The same seed gives the same grid.
   ASSERT_EQ(run_cli("sample --model " + model + " --count 6 --columns 3 --seed 4 --out " + dir.path("again.png")).exit_code, 0);
   EXPECT_EQ(read_text(grid), read_text(dir.path("again.png")));
+
+  // Test scores: the importance-weighted estimate lies above the ELBO (Burda et al.'s theorem), both
+  // per row in nats over the 300 test images.
+  const auto evaluated = run_cli("evaluate --model " + model + " --data idx:" + dir.path("halves") +
+                                 " --importance-samples 50 --seed 2 --json");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  const auto report = nlohmann::json::parse(evaluated.out);
+  EXPECT_EQ(report.at("rows"), 300);
+  EXPECT_EQ(report.at("importance_samples"), 50);
+  EXPECT_EQ(report.at("binarisation"), "fixed, seed 2");
+  EXPECT_GT(report.at("log_likelihood").get<double>(), report.at("elbo").get<double>());
+  EXPECT_LT(report.at("log_likelihood").get<double>(), 0.0);
+  EXPECT_GT(report.at("elbo").get<double>(), -64.0 * std::log(2.0));  // better than coin flips for 64 pixels
 }
 
 TEST(GenerativeCli, BadInputIsOneLine) {
@@ -64,6 +82,12 @@ TEST(GenerativeCli, BadInputIsOneLine) {
                    "--latent: expected at least 1 latent unit, got 0", 1, dir.path("v.credence"));
   expect_cli_error("train --task vae" + data + " --importance-samples 0 --out " + dir.path("v.credence"),
                    "--importance-samples: expected at least 1, got 0", 1, dir.path("v.credence"));
+  // Images of another size than the model's.
+  const std::string model = dir.path("vae.credence");
+  ASSERT_EQ(run_cli("train --task vae" + data + " --latent 2 --hidden 8 --epochs 1 --quiet --out " + model).exit_code, 0);
+  write_halves(dir.path("larger"), 10);
+  expect_cli_error("evaluate --model " + model + " --data idx:" + dir.path("larger") + " --importance-samples 5",
+                   "--data: idx:" + dir.path("larger") + " holds 10 x 10 images; the model was trained on [1, 8, 8]");
   write_sine_csv(dir.path("sine.csv"), 50, 1);
   ASSERT_EQ(run_cli("train --data " + dir.path("sine.csv") + " --target y --epochs 1 --quiet --out " + dir.path("r.credence")).exit_code, 0);
   expect_cli_error("sample --model " + dir.path("r.credence") + " --out " + dir.path("s.png"),

@@ -12,6 +12,16 @@
 
 namespace credence::generative {
 
+namespace {
+
+// The rows in the encoder's own dtype (images are read as float32, a test may write float64).
+at::Tensor in_network_dtype(const VariationalAutoencoder& vae, const at::Tensor& rows) {
+  const auto parameters = vae.encoder->parameters();
+  return parameters.empty() ? rows : rows.to(parameters.front().scalar_type());
+}
+
+}  // namespace
+
 VaeTrainingHistory train_vae(VariationalAutoencoder& vae, const at::Tensor& rows_in, const VaeTrainOptions& options,
                              at::Generator& generator) {
   if (options.epochs < 1) throw std::invalid_argument("--epochs: expected a positive number of epochs");
@@ -25,8 +35,7 @@ VaeTrainingHistory train_vae(VariationalAutoencoder& vae, const at::Tensor& rows
   if (rows_in.dim() < 2 || rows_in.size(0) == 0) throw std::invalid_argument("train_vae: no training rows");
   const auto started = std::chrono::steady_clock::now();
   std::vector<at::Tensor> parameters = vae.encoder->parameters();
-  // The rows in the networks' own dtype (images are read as float32, a test may write float64).
-  const auto rows = parameters.empty() ? rows_in : rows_in.to(parameters.front().scalar_type());
+  const auto rows = in_network_dtype(vae, rows_in);
   for (const auto& p : vae.decoder->parameters()) parameters.push_back(p);
   torch::optim::Adam adam(parameters, torch::optim::AdamOptions(options.learning_rate));
   const int64_t n = rows.size(0), batch = std::min(options.batch_size, n), batches = (n + batch - 1) / batch;
@@ -84,8 +93,7 @@ VaeScores score_vae(VariationalAutoencoder& vae, const at::Tensor& rows_in, int6
     throw std::invalid_argument("--importance-samples: expected at least 1, got " + std::to_string(importance_samples));
   }
   if (rows_in.dim() < 2 || rows_in.size(0) == 0) throw std::invalid_argument("score_vae: no rows");
-  const auto parameters = vae.encoder->parameters();
-  const auto rows = parameters.empty() ? rows_in : rows_in.to(parameters.front().scalar_type());
+  const auto rows = in_network_dtype(vae, rows_in);
   at::NoGradGuard no_grad;
   vae.encoder->eval();
   vae.decoder->eval();

@@ -1,41 +1,26 @@
 // The VAE's bounds.
 #include "credence/generative/variational_autoencoder.h"
 
-#include "credence/core/gaussian.h"
+#include "credence/generative/dense_specs.h"
 
 #include <cmath>
 #include <stdexcept>
 
 namespace credence::generative {
 
-DecoderLikelihood decoder_likelihood_from_string(const std::string& name) {
-  if (name == "bernoulli") return DecoderLikelihood::bernoulli;
-  if (name == "gaussian") return DecoderLikelihood::gaussian;
-  throw std::invalid_argument("unknown decoder likelihood '" + name + "' (expected bernoulli or gaussian)");
-}
-
-std::string to_string(DecoderLikelihood likelihood) {
-  return likelihood == DecoderLikelihood::bernoulli ? "bernoulli" : "gaussian";
-}
-
 std::pair<nn::NetworkSpec, nn::NetworkSpec> dense_vae_specs(const nn::Shape& data_shape, int64_t latent,
                                                             const std::vector<int64_t>& hidden, DecoderLikelihood likelihood) {
   if (latent < 1) throw std::invalid_argument("--latent: expected at least 1 latent unit, got " + std::to_string(latent));
-  const auto dense = [](int64_t width) { return nlohmann::json{{"type", "linear"}, {"out_features", width}}; };
-  const nlohmann::json tanh = {{"type", "tanh"}};
-  nn::NetworkSpec encoder{data_shape, {}}, decoder{{latent}, {}};
-  if (data_shape.size() > 1) encoder.layers.push_back({{"type", "flatten"}});
-  for (int64_t width : hidden) {
-    encoder.layers.insert(encoder.layers.end(), {dense(width), tanh});
-    decoder.layers.insert(decoder.layers.end(), {dense(width), tanh});
-  }
-  encoder.layers.push_back(dense(2 * latent));
-  const int64_t values = nn::element_count(data_shape);
-  decoder.layers.push_back(dense(likelihood == DecoderLikelihood::gaussian ? 2 * values : values));
-  if (data_shape.size() > 1 && likelihood == DecoderLikelihood::bernoulli) {
-    decoder.layers.push_back({{"type", "unflatten"}, {"shape", data_shape}});
-  }
-  return {encoder, decoder};
+  return {dense_encoder_spec(data_shape, hidden, 2 * latent), dense_decoder_spec(latent, hidden, data_shape, likelihood)};
+}
+
+at::Tensor manifold_latents(int64_t side) {
+  if (side < 1) throw std::invalid_argument("manifold_latents: expected at least one point per side");
+  const auto u = (at::arange(side, at::kDouble) + 0.5) / static_cast<double>(side);
+  const auto quantiles = std::sqrt(2.0) * at::erfinv(2.0 * u - 1.0);
+  const auto rows = quantiles.flip(0).unsqueeze(1).expand({side, side});
+  const auto columns = quantiles.unsqueeze(0).expand({side, side});
+  return at::stack({rows.reshape({-1}), columns.reshape({-1})}, 1).to(at::kFloat);
 }
 
 at::Tensor gaussian_kl_per_row(const at::Tensor& mean, const at::Tensor& log_variance) {
@@ -47,24 +32,9 @@ VariationalAutoencoder::VariationalAutoencoder(nn::Network encoder_, nn::Network
     : encoder(std::move(encoder_)), decoder(std::move(decoder_)), latent(latent_), data_shape(data_shape_),
       likelihood(likelihood_) {
   if (latent < 1) throw std::invalid_argument("the latent size must be at least 1, got " + std::to_string(latent));
-  if (encoder->input_shape() != data_shape) {
-    throw std::invalid_argument("the encoder takes " + nn::to_string(encoder->input_shape()) + " but the data rows are " +
-                                nn::to_string(data_shape));
-  }
-  if (encoder->output_shape() != nn::Shape{2 * latent}) {
-    throw std::invalid_argument("the encoder's output is " + nn::to_string(encoder->output_shape()) + "; a Gaussian posterior over " +
-                                std::to_string(latent) + " latent units needs [" + std::to_string(2 * latent) + "] (means, log-variances)");
-  }
-  if (decoder->input_shape() != nn::Shape{latent}) {
-    throw std::invalid_argument("the decoder takes " + nn::to_string(decoder->input_shape()) + " but the latent code is [" +
-                                std::to_string(latent) + "]");
-  }
-  const int64_t values = nn::element_count(data_shape) * (likelihood == DecoderLikelihood::gaussian ? 2 : 1);
-  if (nn::element_count(decoder->output_shape()) != values) {
-    throw std::invalid_argument("the decoder's output " + nn::to_string(decoder->output_shape()) + " does not fit the data rows " +
-                                nn::to_string(data_shape) + ": a " + to_string(likelihood) + " decoder needs " +
-                                std::to_string(values) + " values");
-  }
+  check_encoder(*encoder, data_shape, 2 * latent,
+                "a Gaussian posterior over " + std::to_string(latent) + " latent units (means, log-variances)");
+  check_decoder(*decoder, latent, data_shape, likelihood);
 }
 
 std::pair<at::Tensor, at::Tensor> VariationalAutoencoder::encode(const at::Tensor& x) {
@@ -72,16 +42,8 @@ std::pair<at::Tensor, at::Tensor> VariationalAutoencoder::encode(const at::Tenso
   return {out.narrow(1, 0, latent), out.narrow(1, latent, latent)};
 }
 
-at::Tensor VariationalAutoencoder::log_likelihood(const at::Tensor& x, const at::Tensor& decoded) const {
-  const auto target = x.flatten(1);
-  const auto out = decoded.flatten(1);
-  if (likelihood == DecoderLikelihood::bernoulli) {
-    // log p = x z - softplus(z) for the logit z: minus binary cross-entropy with logits.
-    return (target * out - at::softplus(out)).sum(1);
-  }
-  const int64_t d = target.size(1);
-  const auto mean = out.narrow(1, 0, d), log_variance = out.narrow(1, d, d);
-  return -0.5 * ((target - mean).pow(2) * at::exp(-log_variance) + log_variance + core::kLog2Pi).sum(1);
+at::Tensor VariationalAutoencoder::reconstruct(const at::Tensor& x) {
+  return decoder_mean(likelihood, decoder->forward(encode(x).first), data_shape);
 }
 
 EvidenceBound VariationalAutoencoder::elbo(const at::Tensor& x, at::Generator& generator) {

@@ -7,6 +7,7 @@
 // with K samples, which is also the log-likelihood estimate as K grows.
 #pragma once
 
+#include "credence/generative/encoder_decoder.h"
 #include "credence/nn/network.h"
 #include "credence/nn/network_spec.h"
 
@@ -19,10 +20,6 @@
 
 namespace credence::generative {
 
-enum class DecoderLikelihood { bernoulli, gaussian };
-DecoderLikelihood decoder_likelihood_from_string(const std::string& name);
-std::string to_string(DecoderLikelihood likelihood);
-
 // KL(N(mean, diag exp(log_variance)) || N(0, I)) per row [B]:
 // 0.5 sum_l (mean_l^2 + exp(log_variance_l) - log_variance_l - 1).
 at::Tensor gaussian_kl_per_row(const at::Tensor& mean, const at::Tensor& log_variance);
@@ -33,6 +30,12 @@ at::Tensor gaussian_kl_per_row(const at::Tensor& mean, const at::Tensor& log_var
 std::pair<nn::NetworkSpec, nn::NetworkSpec> dense_vae_specs(const nn::Shape& data_shape, int64_t latent,
                                                             const std::vector<int64_t>& hidden, DecoderLikelihood likelihood);
 
+// The latent points of a learned 2-D manifold's picture (Kingma & Welling 2013, figure 4): a
+// side x side grid [side^2, 2] of z = (Phi^-1(u_i), Phi^-1(u_j)) at the evenly spaced quantiles
+// u = (k + 1/2) / side of the N(0, 1) prior, row by row (u_i falling down the rows, u_j rising
+// along each row).
+at::Tensor manifold_latents(int64_t side);
+
 struct EvidenceBound {
   at::Tensor value;           // [B] reconstruction - kl, in nats per row
   at::Tensor reconstruction;  // [B] log p(x | z) at the sample
@@ -41,16 +44,19 @@ struct EvidenceBound {
 
 class VariationalAutoencoder {
  public:
-  // Throws std::invalid_argument when the encoder's output row is not [2 latent], the decoder's
-  // input is not [latent] or its output does not have one value (Bernoulli) or two (Gaussian) per
-  // value of `data_shape` (the message names both shapes).
+  // Throws std::invalid_argument when the encoder's output row is not [2 latent] or the decoder does
+  // not fit (check_decoder; the message names the layer and both shapes).
   VariationalAutoencoder(nn::Network encoder, nn::Network decoder, int64_t latent, const nn::Shape& data_shape,
                          DecoderLikelihood likelihood);
 
   // The posterior q(z | x): mean and log-variance [B, L].
   std::pair<at::Tensor, at::Tensor> encode(const at::Tensor& x);
   // log p(x | z) per row for rows x [B, data...] and the decoder's output [B, ...] at z.
-  at::Tensor log_likelihood(const at::Tensor& x, const at::Tensor& decoded) const;
+  at::Tensor log_likelihood(const at::Tensor& x, const at::Tensor& decoded) const {
+    return decoder_log_likelihood(likelihood, x, decoded);
+  }
+  // The decoder's mean of x at the posterior mean of z: [B, data...].
+  at::Tensor reconstruct(const at::Tensor& x);
   // One reparameterised sample z = mean + exp(log_variance / 2) eps per row, differentiable in the
   // encoder's and the decoder's parameters.
   EvidenceBound elbo(const at::Tensor& x, at::Generator& generator);

@@ -85,6 +85,18 @@ const at::Tensor& Archive::get(const std::string& name) const {
 
 std::string library_version() { return CREDENCE_VERSION; }
 
+nlohmann::json metadata_of_kind(const Archive& archive, const std::string& kind, const std::string& description) {
+  nlohmann::json metadata;
+  try {
+    metadata = nlohmann::json::parse(archive.metadata_json);
+  } catch (const nlohmann::json::exception& e) {
+    throw ArchiveError(archive.path + ": metadata: " + std::string(e.what()));
+  }
+  const auto found = metadata.is_object() ? metadata.value("kind", std::string()) : std::string();
+  if (found != kind) throw ArchiveError(archive.path + ": is a '" + found + "' model, not " + description);
+  return metadata;
+}
+
 void write_archive(const std::string& path, const Archive& archive) {
   nlohmann::json metadata = nlohmann::json::parse(archive.metadata_json);
   metadata["format_version"] = kArchiveFormatVersion;

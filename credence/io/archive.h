@@ -4,6 +4,8 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +46,10 @@ void write_archive(const std::string& path, const Archive& archive);
 Archive read_archive(const std::string& path);
 // The same from the file's bytes; `path` names them in messages.
 Archive parse_archive(const std::string& bytes, const std::string& path);
+
+// The metadata of a model file that must be of `kind`; throws ArchiveError naming the file when the
+// metadata is malformed or the file is of another kind ("is a 'K' model, not <description>").
+nlohmann::json metadata_of_kind(const Archive& archive, const std::string& kind, const std::string& description);
 
 // The library version compiled into credence.
 std::string library_version();

@@ -41,6 +41,25 @@ void add_members(Archive& archive, json& metadata, const std::vector<nn::Network
   for (size_t m = 0; m < members.size(); ++m) add_module_tensors(archive, "member" + std::to_string(m) + ".", *members[m]);
 }
 
+void add_network(Archive& archive, json& metadata, const std::string& name, const nn::Network& network) {
+  metadata[name] = network->spec().to_json();
+  add_module_tensors(archive, name + ".", *network);
+}
+
+nn::Network read_network(const Archive& archive, const json& metadata, const std::string& name) {
+  nn::Network network{nullptr};
+  try {
+    network = nn::Network(nn::NetworkSpec::from_json(metadata.at(name), archive.path + ": " + name));
+  } catch (const json::exception& e) {
+    throw ArchiveError(archive.path + ": metadata: " + std::string(e.what()));
+  } catch (const std::invalid_argument& e) {
+    throw ArchiveError(archive.path + ": " + e.what());
+  }
+  load_module_tensors(archive, name + ".", *network);
+  network->eval();
+  return network;
+}
+
 nn::NetworkSpec spec_from_version1(const json& metadata) {
   const auto& a = metadata.at("architecture");
   auto spec = nn::mlp_spec(a.at("input").get<int64_t>(), a.at("hidden").get<std::vector<int64_t>>(),

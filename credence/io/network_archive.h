@@ -25,6 +25,12 @@ void add_module_tensors(Archive& archive, const std::string& prefix, const torch
 void load_module_tensors(const Archive& archive, const std::string& prefix, torch::nn::Module& module,
                          const TensorNames& stored_name = nullptr);
 
+// One named network of a model (a VAE's "encoder", a GAN's "generator"): metadata[name] = its spec,
+// its tensors under "<name>.". read_network gives it in evaluation mode and throws ArchiveError
+// naming the file when the spec or a tensor is missing or malformed.
+void add_network(Archive& archive, nlohmann::json& metadata, const std::string& name, const nn::Network& network);
+nn::Network read_network(const Archive& archive, const nlohmann::json& metadata, const std::string& name);
+
 // Version 2: metadata["network"] = the members' spec, metadata["members"] = their count, tensors
 // "member<k>.<layer>.<parameter>".
 void add_members(Archive& archive, nlohmann::json& metadata, const std::vector<nn::Network>& members);

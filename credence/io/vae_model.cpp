@@ -16,35 +16,20 @@ Archive vae_model_to_archive(const VaeModel& model) {
                    {"latent", vae.latent},
                    {"likelihood", generative::to_string(vae.likelihood)},
                    {"data_shape", vae.data_shape},
-                   {"encoder", vae.encoder->spec().to_json()},
-                   {"decoder", vae.decoder->spec().to_json()},
                    {"training", model.training}};
   Archive archive;
-  add_module_tensors(archive, "encoder.", *vae.encoder);
-  add_module_tensors(archive, "decoder.", *vae.decoder);
+  add_network(archive, metadata, "encoder", vae.encoder);
+  add_network(archive, metadata, "decoder", vae.decoder);
   archive.metadata_json = metadata.dump();
   return archive;
 }
 
 VaeModel vae_model_from_archive(const Archive& archive) {
   const auto corrupted = [&](const std::string& what) { return ArchiveError(archive.path + ": " + what); };
-  json metadata;
+  const auto metadata = metadata_of_kind(archive, kVariationalAutoencoderKind, "a variational auto-encoder");
   try {
-    metadata = json::parse(archive.metadata_json);
-  } catch (const json::exception& e) {
-    throw corrupted("metadata: " + std::string(e.what()));
-  }
-  const auto kind = metadata.value("kind", std::string());
-  if (kind != kVariationalAutoencoderKind) {
-    throw corrupted("is a '" + kind + "' model, not a variational auto-encoder");
-  }
-  try {
-    auto encoder = nn::Network(nn::NetworkSpec::from_json(metadata.at("encoder"), archive.path + ": encoder"));
-    auto decoder = nn::Network(nn::NetworkSpec::from_json(metadata.at("decoder"), archive.path + ": decoder"));
-    load_module_tensors(archive, "encoder.", *encoder);
-    load_module_tensors(archive, "decoder.", *decoder);
-    encoder->eval();
-    decoder->eval();
+    auto encoder = read_network(archive, metadata, "encoder");
+    auto decoder = read_network(archive, metadata, "decoder");
     VaeModel model{generative::VariationalAutoencoder(encoder, decoder, metadata.at("latent").get<int64_t>(),
                                                       metadata.at("data_shape").get<nn::Shape>(),
                                                       generative::decoder_likelihood_from_string(metadata.at("likelihood"))),

@@ -25,24 +25,6 @@ NetworkSpec network_template(const NetworkOptions& options) {
 
 namespace {
 
-// The output layer: the last layer with weights.
-void set_output_width(NetworkSpec& spec, int64_t output_width) {
-  for (size_t i = spec.layers.size(); i-- > 0;) {
-    auto& layer = spec.layers[i];
-    if (layer_role(layer) == LayerRole::plain) continue;
-    const auto type = layer.at("type").get<std::string>();
-    if (type != "linear" && type != "bayes_linear") return;  // a convolution ends it: the shape check decides
-    if (!layer.contains("out_features")) {
-      layer["out_features"] = output_width;
-    } else if (layer.at("out_features") != output_width) {
-      throw std::invalid_argument("layers[" + std::to_string(i) + "] (" + type + "): out_features " +
-                                  layer.at("out_features").dump() + " does not match the task's output width " +
-                                  std::to_string(output_width) + " (leave out_features out of the last layer to have it set)");
-    }
-    return;
-  }
-}
-
 Shape output_shape_of(const NetworkSpec& spec) { return NetworkImpl(spec).output_shape(); }
 
 // The data's row shape at the rank of the first layer that fixes one: flattened for a dense layer,
@@ -79,6 +61,23 @@ Shape input_for(const NetworkSpec& spec, const Shape& data_shape) {
 }
 
 }  // namespace
+
+void set_output_width(NetworkSpec& spec, int64_t output_width) {
+  for (size_t i = spec.layers.size(); i-- > 0;) {
+    auto& layer = spec.layers[i];
+    if (layer_role(layer) == LayerRole::plain) continue;
+    const auto type = layer.at("type").get<std::string>();
+    if (type != "linear" && type != "bayes_linear") return;  // a convolution ends it: the shape check decides
+    if (!layer.contains("out_features")) {
+      layer["out_features"] = output_width;
+    } else if (layer.at("out_features") != output_width) {
+      throw std::invalid_argument("layers[" + std::to_string(i) + "] (" + type + "): out_features " +
+                                  layer.at("out_features").dump() + " does not match the task's output width " +
+                                  std::to_string(output_width) + " (leave out_features out of the last layer to have it set)");
+    }
+    return;
+  }
+}
 
 NetworkSpec complete_spec(NetworkSpec spec, const Shape& data_shape, int64_t output_width) {
   set_output_width(spec, output_width);

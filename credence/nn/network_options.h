@@ -27,6 +27,11 @@ struct NetworkOptions {
 // The template that options.network() names: a preset or a spec file.
 NetworkSpec network_template(const NetworkOptions& options);
 
+// Sets the out_features of the spec's output layer (its last layer with weights) when it is a dense
+// layer that leaves them out; a dense output layer that sets another width is refused naming it
+// (std::invalid_argument); a convolution as the last layer with weights is left as it is.
+void set_output_width(NetworkSpec& spec, int64_t output_width);
+
 // A template completed for data rows of shape `data_shape` ([features] for a table, [1, rows, cols]
 // for images) and a task whose network output is [output_width]: the input shape (kept if the spec
 // sets it: its size must match the data's; else the data's shape, flattened for a dense first layer

@@ -52,7 +52,9 @@ NetworkSpec NetworkSpec::from_json(const json& j, const std::string& where) {
   return spec;
 }
 
-NetworkSpec read_network_spec(const std::string& path) {
+NetworkSpec read_network_spec(const std::string& path) { return NetworkSpec::from_json(read_spec_file(path), path); }
+
+json read_spec_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument(path + ": cannot open the network spec (missing or unreadable)");
   std::stringstream buffer;
@@ -76,7 +78,7 @@ NetworkSpec read_network_spec(const std::string& path) {
     throw std::invalid_argument(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
                                 ": the network spec is not valid JSON");
   }
-  return NetworkSpec::from_json(j, path);
+  return j;
 }
 
 }  // namespace credence::nn

@@ -31,5 +31,8 @@ struct NetworkSpec {
 // A spec file (JSON). Throws std::invalid_argument naming the file, and the line and column of a
 // JSON syntax error.
 NetworkSpec read_network_spec(const std::string& path);
+// The JSON document of a spec file (one spec, or several under names, as a VAE's encoder and
+// decoder), with the errors of read_network_spec.
+nlohmann::json read_spec_file(const std::string& path);
 
 }  // namespace credence::nn

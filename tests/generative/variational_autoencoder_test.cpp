@@ -119,11 +119,11 @@ TEST(VariationalAutoencoder, ShapesThatDoNotFitAreNamed) {
   EXPECT_EQ(error_message_of([] {
               generative::VariationalAutoencoder(dense(6, 8, 3, 1), dense(2, 8, 6, 2), 2, {6}, generative::DecoderLikelihood::bernoulli);
             }),
-            "the encoder's output is [3]; a Gaussian posterior over 2 latent units needs [4] (means, log-variances)");
+            "the encoder's last layer (2, linear) gives [3] but a Gaussian posterior over 2 latent units (means, log-variances) needs [4]");
   EXPECT_EQ(error_message_of([] {
               generative::VariationalAutoencoder(dense(6, 8, 4, 1), dense(2, 8, 6, 2), 2, {6}, generative::DecoderLikelihood::gaussian);
             }),
-            "the decoder's output [6] does not fit the data rows [6]: a gaussian decoder needs 12 values");
+            "the decoder's last layer (2, linear) gives [6] but the data rows [6] need 12 values for a gaussian decoder");
   EXPECT_EQ(error_message_of([] {
               generative::VariationalAutoencoder(dense(6, 8, 4, 1), dense(2, 8, 6, 2), 0, {6}, generative::DecoderLikelihood::bernoulli);
             }),
@@ -145,4 +145,39 @@ TEST(VariationalAutoencoder, TheElboTrainsBothNetworks) {
       EXPECT_GT(p.grad().abs().sum().item<double>(), 0.0);
     }
   }
+}
+
+TEST(VariationalAutoencoder, TheManifoldGridSitsAtThePriorsQuantiles) {
+  // side 2: u = 0.25 and 0.75, Phi^-1 = -/+0.6744897502; rows fall, columns rise.
+  const auto z = generative::manifold_latents(2);
+  const double q = 0.6744897501960817;
+  const auto expected = at::tensor({q, -q, q, q, -q, -q, -q, q}, at::kFloat).view({4, 2});
+  EXPECT_TRUE(at::allclose(z, expected, 1e-6, 1e-6)) << z;
+  // side 3: the middle point is the prior's mode.
+  EXPECT_TRUE(at::allclose(generative::manifold_latents(3)[4], at::zeros({2}), 0.0, 1e-7));
+}
+
+TEST(VariationalAutoencoder, ASpecFileGivesTheEncoderAndTheDecoderCompleted) {
+  TemporaryDirectory dir;
+  const std::string path = dir.path("vae.json");
+  write_text(path, R"({"encoder": {"layers": [{"type": "flatten"}, {"type": "linear", "out_features": 16}, {"type": "relu"},
+                                   {"type": "linear"}]},
+                     "decoder": {"layers": [{"type": "linear", "out_features": 16}, {"type": "relu"}, {"type": "linear"},
+                                   {"type": "unflatten", "shape": [1, 4, 4]}]}})");
+  const auto [encoder, decoder] =
+      generative::read_encoder_decoder_specs(path, {1, 4, 4}, 3, 6, generative::DecoderLikelihood::bernoulli);
+  EXPECT_EQ(encoder.input, (nn::Shape{1, 4, 4}));
+  EXPECT_EQ(nn::Network(encoder)->output_shape(), (nn::Shape{6}));
+  EXPECT_EQ(decoder.input, (nn::Shape{3}));
+  EXPECT_EQ(nn::Network(decoder)->output_shape(), (nn::Shape{1, 4, 4}));
+  write_text(path, R"({"encoder": {"layers": [{"type": "linear"}]}})");
+  EXPECT_EQ(error_message_of([&] {
+              generative::read_encoder_decoder_specs(path, {4}, 3, 6, generative::DecoderLikelihood::bernoulli);
+            }),
+            path + ": expected an object with an \"encoder\" and a \"decoder\" network spec; 'decoder' is missing");
+  write_text(path, "{\"encoder\": \n  [}");
+  EXPECT_EQ(error_message_of([&] {
+              generative::read_encoder_decoder_specs(path, {4}, 3, 6, generative::DecoderLikelihood::bernoulli);
+            }),
+            path + ":2:4: the network spec is not valid JSON");
 }

@@ -111,4 +111,15 @@ LabelledData read_data_for_model(const io::ClassificationModel& model, const std
   return d;
 }
 
+at::Tensor read_images(const std::string& spec, const std::string& prefix, const nn::Shape& shape, const std::string& option) {
+  if (!is_idx_spec(spec)) throw std::invalid_argument(option + ": generative models read images: expected idx:DIR, got " + spec);
+  auto d = read_idx_data(spec, prefix);
+  const nn::Shape found{1, d.layout.image_rows, d.layout.image_cols};
+  if (!shape.empty() && shape != found) {
+    throw std::invalid_argument(option + ": " + d.description + " holds " + std::to_string(found[1]) + "x" +
+                                std::to_string(found[2]) + " images but the model was trained on " + nn::to_string(shape));
+  }
+  return (d.inputs.to(at::kFloat) / 255.0).view({d.inputs.size(0), 1, found[1], found[2]});
+}
+
 }  // namespace credence::cli

@@ -33,4 +33,10 @@ LabelledData read_training_data(const std::string& spec, const std::string& targ
 LabelledData read_data_for_model(const io::ClassificationModel& model, const std::string& spec, bool need_labels,
                                  const std::string& option);
 
+// Images for a generative model: the `prefix` files ("train" or "t10k") of `spec` (idx:DIR) as
+// [N, 1, rows, cols] pixels / 255. When `shape` is given ([1, rows, cols]) the images must have it:
+// otherwise an error naming `option`, the folder and both sizes; a spec that is not idx:DIR is
+// refused naming `option` too.
+at::Tensor read_images(const std::string& spec, const std::string& prefix, const nn::Shape& shape, const std::string& option);
+
 }  // namespace credence::cli

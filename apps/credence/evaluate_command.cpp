@@ -5,18 +5,19 @@
 #include "commands.h"
 
 #include "credence/core/rng.h"
-#include "credence/data/idx_file.h"
-#include "credence/generative/vae_training.h"
 #include "credence/io/archive.h"
+#include "credence/io/autoencoder_model.h"
 #include "credence/io/vae_model.h"
 #include "credence/io/classical_archive.h"
 #include "credence/io/classification_model.h"
 #include "credence/metrics/classification_metrics.h"
+#include "credence/report/image_grid.h"
 #include "credence/report/reliability_diagram.h"
 #include "credence/io/regression_model.h"
 #include "credence/workflow/classical_prediction.h"
 #include "credence/workflow/classification_prediction.h"
 #include "credence/workflow/finite_predictions.h"
+#include "credence/workflow/generative_evaluation.h"
 #include "credence/workflow/regression_prediction.h"
 
 #include <nlohmann/json.hpp>
@@ -24,13 +25,14 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace credence::cli {
 
 namespace {
 
 struct EvaluateArguments {
-  std::string model, data, ood, reliability_plot;
+  std::string model, data, ood, reliability_plot, reconstructions;
   int64_t samples = 100;
   double level = 0.95;
   std::uint64_t seed = 0;
@@ -126,34 +128,37 @@ void evaluate_classifier(const EvaluateArguments& a, const io::Archive& archive)
   print_reliability_table(scores.at("reliability"));
 }
 
-// A VAE on the test images of idx:DIR (t10k-*): pixels / 255, binarised once with --seed (a fixed
-// binarisation, stated in the report), the ELBO and the importance-weighted log-likelihood.
-void evaluate_vae(const EvaluateArguments& a, const io::Archive& archive) {
-  require(is_idx_spec(a.data), "--data", "a VAE is evaluated on images: expected idx:DIR (its t10k-* files)");
+// An auto-encoder or a VAE on the test images of idx:DIR (t10k-*): pixels / 255, binarised once with
+// --seed (the --ood set with --seed + 1), the report of workflow/generative_evaluation.h, and with
+// --reconstructions the first 32 test images above their reconstructions.
+void evaluate_image_model(const EvaluateArguments& a, const io::Archive& archive, const std::string& kind) {
   require(a.importance_samples >= 1, "--importance-samples", "expected at least 1, got " + std::to_string(a.importance_samples));
-  auto model = io::vae_model_from_archive(archive);
-  const std::string directory = a.data.substr(4);
-  const auto set = data::read_idx_images(directory, "t10k");
-  const auto& shape = model.vae.data_shape;
-  require(shape.size() == 3 && shape[1] == set.rows && shape[2] == set.cols, "--data",
-          a.data + " holds " + std::to_string(set.rows) + " x " + std::to_string(set.cols) + " images; the model was trained on " +
-              nn::to_string(shape));
-  auto generator = core::make_generator(a.seed);
-  const auto binary = at::bernoulli(set.images.view({set.images.size(0), shape[0], shape[1], shape[2]}), generator);
-  const auto scores = generative::score_vae(model.vae, binary, a.importance_samples, generator);
-  nlohmann::json report = {{"rows", scores.rows},
-                           {"importance_samples", scores.importance_samples},
-                           {"binarisation", "fixed, seed " + std::to_string(a.seed)},
-                           {"elbo", scores.elbo},
-                           {"elbo_standard_error", scores.elbo_standard_error},
-                           {"log_likelihood", scores.log_likelihood},
-                           {"log_likelihood_standard_error", scores.log_likelihood_standard_error}};
+  const bool vae = kind == io::kVariationalAutoencoderKind;
+  auto vae_model = vae ? std::optional<io::VaeModel>(io::vae_model_from_archive(archive)) : std::nullopt;
+  auto ae_model = vae ? std::nullopt : std::optional<io::AutoencoderModel>(io::autoencoder_model_from_archive(archive));
+  const auto& shape = vae ? vae_model->vae.data_shape : ae_model->autoencoder.data_shape;
+  const auto test = workflow::fixed_binarisation(read_images(a.data, "t10k", shape, "--data"), a.seed);
+  at::Tensor ood;
+  if (!a.ood.empty()) ood = workflow::fixed_binarisation(read_images(a.ood, "t10k", shape, "--ood"), a.seed + 1);
+  auto report = vae ? workflow::evaluate_vae(vae_model->vae, test, ood, {a.importance_samples, a.seed})
+                    : workflow::evaluate_autoencoder(ae_model->autoencoder, test, ood);
+  report["binarisation"] = "fixed, seed " + std::to_string(a.seed) + (a.ood.empty() ? "" : " (--ood: seed " + std::to_string(a.seed + 1) + ")");
+  workflow::check_finite_scores(report, a.data);
+  if (!a.reconstructions.empty()) {
+    at::NoGradGuard no_grad;
+    const auto originals = test.slice(0, 0, std::min<int64_t>(32, test.size(0)));
+    const auto reconstructed = vae ? vae_model->vae.reconstruct(originals) : ae_model->autoencoder.reconstruct(originals);
+    report::write_png_grid(a.reconstructions, workflow::interleave_reconstructions(originals, reconstructed, 8), {8, 2, 1.0});
+  }
   print_report(report, a.json);
 }
 
 void run_evaluate(const EvaluateArguments& a) {
   if (!a.reliability_plot.empty()) {
     check_output("--reliability-plot", a.reliability_plot, {{"--model", a.model}, {"--data", a.data}, {"--ood", a.ood}});
+  }
+  if (!a.reconstructions.empty()) {
+    check_output("--reconstructions", a.reconstructions, {{"--model", a.model}, {"--data", a.data}, {"--ood", a.ood}});
   }
   apply_threads(a.threads);
   require(a.samples > 0, "--samples", "expected a positive number of samples, got " + std::to_string(a.samples));
@@ -165,16 +170,17 @@ void run_evaluate(const EvaluateArguments& a) {
     evaluate_classifier(a, archive);
     return;
   }
-  require(a.ood.empty(), "--ood", "out-of-distribution scores are for classifiers");
+  if (kind == io::kVariationalAutoencoderKind || kind == io::kAutoencoderKind) {
+    evaluate_image_model(a, archive, kind);
+    return;
+  }
+  require(a.reconstructions.empty(), "--reconstructions", "is for auto-encoders and VAEs");
+  require(a.ood.empty(), "--ood", "out-of-distribution scores are for classifiers, auto-encoders and VAEs");
   if (io::is_classical_kind(kind)) {
     auto report = nlohmann::json::parse(
         workflow::classical_evaluate(archive, a.data, {a.level, a.samples, a.seed, memory_budget_bytes(a.memory_budget_mb)}));
     workflow::check_finite_scores(report, a.data);
     print_report(report, a.json);
-    return;
-  }
-  if (kind == io::kVariationalAutoencoderKind) {
-    evaluate_vae(a, archive);
     return;
   }
   if (kind == io::kForecastNetworkKind) {
@@ -214,7 +220,11 @@ void add_evaluate_command(CLI::App& app) {
   c->add_option("--model", args->model, "A model file written by train or fit")->required();
   c->add_option("--data", args->data, "A CSV file with the feature and target columns, or idx:DIR (t10k-* files)")
       ->required();
-  c->add_option("--ood", args->ood, "Classifiers: out-of-distribution data (idx:DIR or CSV) for AUROC and AUPR");
+  c->add_option("--ood", args->ood,
+                "Out-of-distribution data for AUROC and AUPR: classifiers (idx:DIR or CSV; by the uncertainty), "
+                "auto-encoders and VAEs (idx:DIR; by minus the log-likelihood)");
+  c->add_option("--reconstructions", args->reconstructions,
+                "Auto-encoders and VAEs: write the first 32 test images above their reconstructions (PNG)");
   c->add_option("--reliability-plot", args->reliability_plot, "Classifiers: write the reliability diagram (SVG)");
   c->add_option("--samples", args->samples, "Monte Carlo samples per row")->capture_default_str();
   c->add_option("--level", args->level, "Probability of the central interval")->capture_default_str();

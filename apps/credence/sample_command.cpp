@@ -3,8 +3,10 @@
 #include "commands.h"
 
 #include "credence/core/rng.h"
+#include "credence/generative/bound_training.h"
 #include "credence/io/archive.h"
 #include "credence/io/regression_model.h"
+#include "credence/io/autoencoder_model.h"
 #include "credence/io/vae_model.h"
 #include "credence/report/image_grid.h"
 
@@ -19,6 +21,7 @@ struct SampleArguments {
   std::string model, out;
   int64_t count = 64, columns = 8;
   std::uint64_t seed = 0;
+  bool manifold = false;
 };
 
 void run_sample(const SampleArguments& a) {
@@ -27,6 +30,8 @@ void run_sample(const SampleArguments& a) {
   require(a.columns >= 1, "--columns", "expected at least one column");
   const auto archive = io::read_archive(a.model);
   const auto kind = io::archive_kind(archive);
+  require(kind != io::kAutoencoderKind, "--model",
+          a.model + " is an auto-encoder, which has no prior to draw codes from; train --task vae for a model to sample");
   require(kind == io::kVariationalAutoencoderKind, "--model",
           a.model + " is a '" + kind + "' model; sample draws from a generative model (train --task vae)");
   auto model = io::vae_model_from_archive(archive);
@@ -34,15 +39,19 @@ void run_sample(const SampleArguments& a) {
   require(vae.likelihood == generative::DecoderLikelihood::bernoulli && vae.data_shape.size() == 3 &&
               (vae.data_shape[0] == 1 || vae.data_shape[0] == 3),
           "--model", a.model + " does not decode images [1 or 3, height, width]");
+  require(!a.manifold || vae.latent == 2, "--manifold",
+          "draws a 2-D latent space; " + a.model + " has " + std::to_string(vae.latent) + " latent units");
   auto generator = core::make_generator(a.seed);
   at::NoGradGuard no_grad;
-  const auto z = at::randn({a.count, vae.latent}, generator);
+  const auto z = a.manifold ? generative::manifold_latents(a.columns) : at::randn({a.count, vae.latent}, generator);
   // The images are the decoder's pixel probabilities (the Bernoulli means), not binary draws.
-  std::vector<int64_t> sizes{a.count};
-  sizes.insert(sizes.end(), vae.data_shape.begin(), vae.data_shape.end());
-  const auto images = at::sigmoid(vae.decoder->forward(z)).reshape(sizes);
+  const auto images = generative::decoder_mean(vae.likelihood, vae.decoder->forward(generative::in_network_dtype(vae.decoder, z)), vae.data_shape);
   report::write_png_grid(a.out, images, {a.columns, 2, 1.0});
-  std::cerr << "sampled " << a.count << " images from " << a.model << " (seed " << a.seed << "): " << a.out << "\n";
+  if (a.manifold) {
+    std::cerr << "drew the latent manifold of " << a.model << " (" << a.columns << " x " << a.columns << "): " << a.out << "\n";
+  } else {
+    std::cerr << "sampled " << a.count << " images from " << a.model << " (seed " << a.seed << "): " << a.out << "\n";
+  }
 }
 
 }  // namespace
@@ -55,6 +64,8 @@ void add_sample_command(CLI::App& app) {
   c->add_option("--count", args->count, "Images to draw")->capture_default_str();
   c->add_option("--columns", args->columns, "Images per row of the grid")->capture_default_str();
   c->add_option("--seed", args->seed, "Seed of the latent draws")->capture_default_str();
+  c->add_flag("--manifold", args->manifold,
+              "A VAE with 2 latent units: decode a --columns x --columns grid of prior quantiles (not random draws)");
   c->callback([args] { run_sample(*args); });
 }
 

@@ -10,11 +10,13 @@
 
 #include "credence/core/rng.h"
 #include "credence/data/csv_table.h"
+#include "credence/generative/autoencoder_training.h"
 #include "credence/generative/vae_training.h"
 #include "credence/inference/kl_weighting.h"
 #include "credence/io/archive.h"
 #include "credence/io/classification_model.h"
 #include "credence/io/regression_model.h"
+#include "credence/io/autoencoder_model.h"
 #include "credence/io/vae_model.h"
 #include "credence/predict/temperature_scaling.h"
 #include "credence/workflow/fit_classification.h"
@@ -59,9 +61,9 @@ struct TrainArguments {
   // Sequence classification: how an image is a sequence (rows: each row one step).
   std::string sequence;
   double test_fraction = 0.2;
-  // Generative models (--task vae).
+  // Generative models (--task autoencoder | vae).
   int64_t latent = 50, importance_samples = 1;
-  bool hidden_given = false;
+  bool hidden_given = false, network_given = false;
   // Data-parallel training: the job this process is a rank of (null: alone).
   DistributedArguments distributed;
   std::shared_ptr<distributed::ProcessGroup> job;
@@ -353,47 +355,82 @@ void run_train_classification(const TrainArguments& a) {
   }
 }
 
-// A variational auto-encoder of idx:DIR images (pixels / 255, dynamically binarised; Burda et al.'s
-// dense architecture with --hidden tanh layers each side, 200,200 unless given).
-void run_train_vae(const TrainArguments& a) {
-  require(is_idx_spec(a.data), "--data", "--task vae trains on images: expected idx:DIR");
+// An auto-encoder or a VAE of idx:DIR images (pixels / 255, dynamically binarised): Burda et al.'s
+// dense architecture with --hidden tanh layers each side (200,200 unless given), or the encoder and
+// the decoder of a --network spec file.
+void run_train_image_model(const TrainArguments& a) {
+  const bool vae = a.task == "vae";
+  require(is_idx_spec(a.data), "--data", "--task " + a.task + " trains on images: expected idx:DIR");
   require(a.latent >= 1, "--latent", "expected at least 1 latent unit, got " + std::to_string(a.latent));
   require(a.importance_samples >= 1, "--importance-samples", "expected at least 1, got " + std::to_string(a.importance_samples));
-  const auto data = read_training_data(a.data, "", "");
-  const auto shape = data.layout.shape();
-  std::vector<int64_t> sizes{data.inputs.size(0)};
-  sizes.insert(sizes.end(), shape.begin(), shape.end());
-  const auto images = (data.inputs.to(at::kFloat) / 255.0).view(sizes);
-  const auto hidden = a.hidden_given ? parse_hidden(a.network.hidden) : std::vector<int64_t>{200, 200};
-  const auto [encoder_spec, decoder_spec] = generative::dense_vae_specs(shape, a.latent, hidden, generative::DecoderLikelihood::bernoulli);
+  require(vae || a.importance_samples == 1, "--importance-samples", "is for --task vae (the importance-weighted bound)");
+  const auto images = read_images(a.data, "train", {}, "--data");
+  const nn::Shape shape(images.sizes().begin() + 1, images.sizes().end());
+  const auto likelihood = generative::DecoderLikelihood::bernoulli;
+  const int64_t encoder_outputs = vae ? 2 * a.latent : a.latent;
+  // Errors of a spec file's networks name the option (the reader names the file itself).
+  const auto wrap = [&](const auto& build, bool name_file = true) {
+    try {
+      return build();
+    } catch (const std::invalid_argument& e) {
+      if (!a.network_given) throw;
+      throw std::invalid_argument("--network: " + (name_file ? a.network.network + ": " : std::string()) + e.what());
+    }
+  };
+  std::pair<nn::NetworkSpec, nn::NetworkSpec> specs;
+  if (a.network_given) {
+    require(!a.hidden_given, "--hidden", "sizes the default networks; a --network spec file gives its own");
+    specs = wrap([&] { return generative::read_encoder_decoder_specs(a.network.network, shape, a.latent, encoder_outputs, likelihood); },
+                 false);
+  } else {
+    const auto hidden = a.hidden_given ? parse_hidden(a.network.hidden) : std::vector<int64_t>{200, 200};
+    specs = vae ? generative::dense_vae_specs(shape, a.latent, hidden, likelihood)
+                : generative::dense_autoencoder_specs(shape, a.latent, hidden, likelihood);
+  }
   auto generator = core::make_generator(a.seed);
-  auto encoder = nn::Network(encoder_spec), decoder = nn::Network(decoder_spec);
+  auto encoder = wrap([&] { return nn::Network(specs.first); });
+  auto decoder = wrap([&] { return nn::Network(specs.second); });
   for (auto* net : {&encoder, &decoder}) {
     (*net)->set_generator(generator);
     (*net)->reset_parameters();
   }
-  io::VaeModel model{generative::VariationalAutoencoder(encoder, decoder, a.latent, shape, generative::DecoderLikelihood::bernoulli),
-                     nlohmann::json{{"epochs", a.epochs}, {"batch_size", a.batch_size}, {"learning_rate", a.lr},
-                                    {"importance_samples", a.importance_samples}, {"binarisation", "dynamic"}, {"seed", a.seed}}};
+  const nlohmann::json training{{"epochs", a.epochs},         {"batch_size", a.batch_size},
+                                {"learning_rate", a.lr},      {"lr_schedule", a.lr_schedule},
+                                {"importance_samples", a.importance_samples}, {"binarisation", "dynamic"},
+                                {"seed", a.seed}};
   generative::VaeTrainOptions options;
   options.epochs = a.epochs;
   options.batch_size = a.batch_size;
   options.learning_rate = a.lr;
+  options.schedule = inference::learning_rate_schedule_from_string(a.lr_schedule);
   options.importance_samples = a.importance_samples;
   options.dynamic_binarisation = true;
   options.progress = a.quiet ? nullptr : &std::cerr;
-  const auto history = generative::train_vae(model.vae, images, options, generator);
-  io::save_vae_model(a.out, model);
+  generative::BoundTrainingHistory history;
+  if (vae) {
+    io::VaeModel model{wrap([&] { return generative::VariationalAutoencoder(encoder, decoder, a.latent, shape, likelihood); }),
+                       training};
+    history = generative::train_vae(model.vae, images, options, generator);
+    io::save_vae_model(a.out, model);
+  } else {
+    io::AutoencoderModel model{wrap([&] { return generative::Autoencoder(encoder, decoder, a.latent, shape, likelihood); }),
+                               training};
+    history = generative::train_autoencoder(model.autoencoder, images, options, generator);
+    io::save_autoencoder_model(a.out, model);
+  }
   if (!a.quiet) {
-    std::cerr << "trained a VAE (" << a.latent << " latent units) on " << images.size(0) << " images in " << history.seconds
-              << " s; last epoch's " << (a.importance_samples == 1 ? "ELBO " : "importance-weighted bound ") << history.bound.back()
-              << " nats (KL " << history.kl.back() << "); model written to " << a.out << "\n";
+    std::cerr << "trained " << (vae ? "a VAE (" : "an auto-encoder (") << a.latent << (vae ? " latent units" : " code units")
+              << ") on " << images.size(0) << " images in " << history.seconds << " s; last epoch's "
+              << (!vae ? "reconstruction log-likelihood " : a.importance_samples == 1 ? "ELBO " : "importance-weighted bound ")
+              << history.bound.back() << " nats";
+    if (!history.kl.empty()) std::cerr << " (KL " << history.kl.back() << ")";
+    std::cerr << "; model written to " << a.out << "\n";
   }
 }
 
 // The methods a data-parallel job trains: those of the minibatch trainer.
 void check_data_parallel_method(const TrainArguments& a) {
-  require(a.task != "vae", "--nproc", "--task vae trains in one process");
+  require(a.task != "vae" && a.task != "autoencoder", "--nproc", "--task " + a.task + " trains in one process");
   const auto method = posterior_method(a.network);
   require(method.empty(), "--method",
           "data-parallel training (--nproc, torchrun) covers bbb, mcdropout, deterministic and ensemble; '" + method +
@@ -425,10 +462,11 @@ void run_train(TrainArguments& a) {
     run_train_classification(a);
   } else if (a.task == "forecast") {
     run_train_forecast(a);
-  } else if (a.task == "vae") {
-    run_train_vae(a);
+  } else if (a.task == "vae" || a.task == "autoencoder") {
+    run_train_image_model(a);
   } else {
-    throw std::invalid_argument("--task: expected regression, classification, forecast or vae, got '" + a.task + "'");
+    throw std::invalid_argument("--task: expected regression, classification, forecast, autoencoder or vae, got '" + a.task +
+                                "'");
   }
 }
 
@@ -437,7 +475,7 @@ void run_train(TrainArguments& a) {
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArguments>();
   auto* c = app.add_subcommand("train", "Train a regression network or a classifier and save it");
-  c->add_option("--task", args->task, "regression | classification | forecast | vae")->capture_default_str();
+  c->add_option("--task", args->task, "regression | classification | forecast | autoencoder | vae")->capture_default_str();
   c->add_option("--data", args->data, "Training data: a CSV file with a header row, or idx:DIR (classification)")
       ->required();
   c->add_option("--target", args->target, "Name of the target (regression) or label (classification) column");
@@ -527,8 +565,11 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()->group(forecasting);
   c->add_option("--test-fraction", args->test_fraction, "The last part of the series held out as the test period")
       ->capture_default_str()->group(forecasting);
-  const std::string generative = "Generative models (--task vae, idx:DIR images)";
-  c->add_option("--latent", args->latent, "Latent units of the VAE")->capture_default_str()->group(generative);
+  const std::string generative =
+      "Generative models (--task autoencoder | vae, idx:DIR images; --network: a file {\"encoder\": SPEC, \"decoder\": SPEC})";
+  c->add_option("--latent", args->latent, "Latent units of the VAE, code units of the auto-encoder")
+      ->capture_default_str()
+      ->group(generative);
   c->add_option("--importance-samples", args->importance_samples,
                 "1: train on the ELBO; K > 1: on the importance-weighted bound with K samples (IWAE)")
       ->capture_default_str()
@@ -540,6 +581,7 @@ void add_train_command(CLI::App& app) {
     args->lr_given = c->get_option("--lr")->count() > 0;
     args->epochs_given = c->get_option("--epochs")->count() > 0;
     args->hidden_given = c->get_option("--hidden")->count() > 0;
+    args->network_given = c->get_option("--network")->count() > 0;
     run_train(*args);
   });
 }

@@ -2,6 +2,7 @@
 // (its ELBO rises), samples decode to a PNG grid of the asked layout, and bad input is one line.
 #include "credence/core/rng.h"
 #include "credence/data/idx_file.h"
+#include "credence/io/autoencoder_model.h"
 #include "credence/io/vae_model.h"
 #include "credence/report/image_grid.h"
 #include "support/test_support.h"
@@ -87,11 +88,88 @@ TEST(GenerativeCli, BadInputIsOneLine) {
   ASSERT_EQ(run_cli("train --task vae" + data + " --latent 2 --hidden 8 --epochs 1 --quiet --out " + model).exit_code, 0);
   write_halves(dir.path("larger"), 10);
   expect_cli_error("evaluate --model " + model + " --data idx:" + dir.path("larger") + " --importance-samples 5",
-                   "--data: idx:" + dir.path("larger") + " holds 10 x 10 images; the model was trained on [1, 8, 8]");
+                   "--data: " + dir.path("larger") + " holds 10x10 images but the model was trained on [1, 8, 8]");
   write_sine_csv(dir.path("sine.csv"), 50, 1);
   ASSERT_EQ(run_cli("train --data " + dir.path("sine.csv") + " --target y --epochs 1 --quiet --out " + dir.path("r.credence")).exit_code, 0);
   expect_cli_error("sample --model " + dir.path("r.credence") + " --out " + dir.path("s.png"),
                    "--model: " + dir.path("r.credence") +
                        " is a 'regression_network' model; sample draws from a generative model (train --task vae)",
                    1, dir.path("s.png"));
+}
+
+TEST(GenerativeCli, AnAutoencoderTrainsReconstructsAndScoresOtherImages) {
+  TemporaryDirectory dir;
+  write_halves(dir.path("halves"));
+  // The other set: left or right halves bright, which the model never saw.
+  {
+    std::filesystem::create_directories(dir.path("sides"));
+    auto g = core::make_generator(6);
+    auto images = at::rand({300, 8, 8}, g) * 60.0;
+    for (int64_t i = 0; i < 300; ++i) images[i].slice(1, (i % 2) * 4, (i % 2) * 4 + 4) += 190.0;
+    data::write_idx(dir.path("sides") + "/t10k-images-idx3-ubyte.gz", images.clamp(0, 255).to(at::kByte), true);
+    data::write_idx(dir.path("sides") + "/t10k-labels-idx1-ubyte.gz", (at::arange(300) % 2).to(at::kByte), true);
+  }
+  const std::string model = dir.path("ae.credence");
+  const auto trained = run_cli("train --task autoencoder --data idx:" + dir.path("halves") +
+                               " --latent 2 --hidden 32 --epochs 30 --batch-size 30 --lr 0.003 --seed 1 --out " + model);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_NE(trained.err.find("trained an auto-encoder (2 code units) on 300 images"), std::string::npos) << trained.err;
+  EXPECT_EQ(trained.err.find(" kl "), std::string::npos) << trained.err;
+  const auto ae = io::load_autoencoder_model(model);
+  EXPECT_EQ(ae.autoencoder.latent, 2);
+
+  const std::string grid = dir.path("reconstructions.png");
+  const auto evaluated = run_cli("evaluate --model " + model + " --data idx:" + dir.path("halves") + " --ood idx:" +
+                                 dir.path("sides") + " --reconstructions " + grid + " --json");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  const auto report = nlohmann::json::parse(evaluated.out);
+  EXPECT_EQ(report.at("rows"), 300);
+  EXPECT_EQ(report.at("ood_rows"), 300);
+  EXPECT_EQ(report.at("binarisation"), "fixed, seed 0 (--ood: seed 1)");
+  EXPECT_GT(report.at("reconstruction_log_likelihood").get<double>(), report.at("ood_reconstruction_log_likelihood").get<double>());
+  EXPECT_GT(report.at("auroc").get<double>(), 0.9);
+  // 32 test images above their reconstructions, 8 to a row: 8 rows of 8 x 8 pixels, 2 apart.
+  EXPECT_EQ(report::read_png(grid).sizes().vec(), (std::vector<int64_t>{8 * 10 + 2, 8 * 10 + 2, 1}));
+
+  // An auto-encoder has no prior to sample from, and a manifold needs a 2-D VAE.
+  expect_cli_error("sample --model " + model + " --out " + dir.path("s.png"),
+                   "--model: " + model + " is an auto-encoder, which has no prior to draw codes from; train --task vae for a model to sample",
+                   1, dir.path("s.png"));
+  const std::string vae = dir.path("vae.credence");
+  ASSERT_EQ(run_cli("train --task vae --data idx:" + dir.path("halves") + " --latent 3 --hidden 8 --epochs 1 --quiet --out " + vae).exit_code, 0);
+  expect_cli_error("sample --model " + vae + " --manifold --out " + dir.path("m.png"),
+                   "--manifold: draws a 2-D latent space; " + vae + " has 3 latent units", 1, dir.path("m.png"));
+  expect_cli_error("evaluate --model " + dir.path("vae.credence") + " --data idx:" + dir.path("halves") + " --ood " + dir.path("x.csv"),
+                   "--ood: generative models read images: expected idx:DIR, got " + dir.path("x.csv"));
+}
+
+TEST(GenerativeCli, AVaeFromASpecFileDrawsItsManifold) {
+  TemporaryDirectory dir;
+  write_halves(dir.path("halves"));
+  const std::string spec = dir.path("vae.json");
+  write_text(spec, R"({"encoder": {"layers": [{"type": "flatten"}, {"type": "linear", "out_features": 24}, {"type": "tanh"},
+                                 {"type": "linear"}]},
+                     "decoder": {"layers": [{"type": "linear", "out_features": 24}, {"type": "tanh"}, {"type": "linear"},
+                                 {"type": "unflatten", "shape": [1, 8, 8]}]}})");
+  const std::string model = dir.path("vae.credence");
+  const auto trained = run_cli("train --task vae --network " + spec + " --data idx:" + dir.path("halves") +
+                               " --latent 2 --epochs 5 --lr-schedule cosine --quiet --out " + model);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const auto vae = io::load_vae_model(model);
+  EXPECT_EQ(vae.vae.encoder->layer_output_shape(1), (nn::Shape{24}));
+  EXPECT_EQ(vae.vae.encoder->output_shape(), (nn::Shape{4}));
+  EXPECT_EQ(vae.training.at("lr_schedule"), "cosine");
+  const std::string grid = dir.path("manifold.png");
+  const auto drawn = run_cli("sample --model " + model + " --manifold --columns 5 --out " + grid);
+  ASSERT_EQ(drawn.exit_code, 0) << drawn.err;
+  EXPECT_EQ(report::read_png(grid).sizes().vec(), (std::vector<int64_t>{5 * 10 + 2, 5 * 10 + 2, 1}));
+  // A decoder that does not end in the images' size is named with its last layer.
+  write_text(spec, R"({"encoder": {"layers": [{"type": "flatten"}, {"type": "linear"}]},
+                     "decoder": {"layers": [{"type": "linear", "out_features": 32}]}})");
+  expect_cli_error("train --task vae --network " + spec + " --data idx:" + dir.path("halves") + " --latent 2 --out " + dir.path("bad.credence"),
+                   "--network: " + spec + ": decoder: layers[0] (linear): out_features 32 does not match the task's output width 64 "
+                   "(leave out_features out of the last layer to have it set)",
+                   1, dir.path("bad.credence"));
+  expect_cli_error("train --task autoencoder --importance-samples 5 --data idx:" + dir.path("halves") + " --out " + dir.path("bad.credence"),
+                   "--importance-samples: is for --task vae (the importance-weighted bound)", 1, dir.path("bad.credence"));
 }

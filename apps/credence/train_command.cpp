@@ -51,7 +51,8 @@ struct TrainArguments {
   double target_accept = 0.8;
   int64_t cycles = 10, epochs_per_cycle = 50, samples_per_cycle = 5, particles = 20;
   double exploration_fraction = 0.5, friction = 0.1;
-  bool lr_given = false, epochs_given = false;
+  int64_t swag_pretrain_epochs = 200, swag_epochs = 50, swag_rank = 20;
+  bool lr_given = false, epochs_given = false, stored_samples_given = false;
   // Checkpoints (workflow/resumable_training.h).
   std::string checkpoint, resume;
   int64_t checkpoint_every = 1;
@@ -108,6 +109,14 @@ void apply_sampler_arguments(const TrainArguments& a, Options& options) {
   if (a.lr_given) svgd.learning_rate(a.lr);
   if (a.epochs_given) svgd.epochs(a.epochs);
   options.svgd(svgd);
+  auto swag = inference::SwagOptions()
+                  .pretrain_epochs(a.swag_pretrain_epochs)
+                  .epochs(a.swag_epochs)
+                  .rank(a.swag_rank)
+                  .batch_size(a.batch_size);
+  if (a.lr_given) swag.learning_rate(a.lr);
+  if (a.stored_samples_given) swag.samples(a.stored_samples);
+  options.swag(swag);
   options.log_density(inference::NetworkLogDensityOptions().prior_sigma(a.network.prior_sigma));
 }
 
@@ -488,7 +497,7 @@ void add_train_command(CLI::App& app) {
   c->add_option("--epochs", args->epochs, "Training epochs (svgd: default 500)")->capture_default_str();
   c->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
   c->add_option("--lr", args->lr,
-                "Adam learning rate (sgld, sghmc: the cycles' peak step per mean row, default 0.05; svgd: its Adam step, "
+                "Adam learning rate (sgld, sghmc: the cycles' peak step per mean row, default 0.05; swag: its SGD step, 0.05; svgd: its Adam step, "
                 "default 0.01)")->capture_default_str();
   c->add_option("--lr-schedule", args->lr_schedule, "constant | cosine (annealed to zero over the epochs)")
       ->capture_default_str();
@@ -512,7 +521,7 @@ void add_train_command(CLI::App& app) {
   c->add_option("--patience", args->patience, "Stop after this many epochs without validation gain (0: never)")->capture_default_str();
   c->add_option("--samples", args->samples, "Monte Carlo samples for the validation NLL")->capture_default_str();
   c->add_option("--seed", args->seed, "Seed of the single generator behind every random draw")->capture_default_str();
-  const std::string sampling = "Sampled posteriors (--method hmc | sgld | sghmc | svgd; --prior-sigma is the weight prior)";
+  const std::string sampling = "Sampled posteriors (--method hmc | sgld | sghmc | svgd | swag; --prior-sigma is the weight prior)";
   c->add_option("--chains", args->chains, "hmc: NUTS chains")->capture_default_str()->group(sampling);
   c->add_option("--warmup", args->warmup, "hmc: warm-up iterations per chain (step size and mass matrix adaptation)")
       ->capture_default_str()->group(sampling);
@@ -524,7 +533,15 @@ void add_train_command(CLI::App& app) {
   c->add_option("--initial-steps", args->initial_steps,
                 "hmc: full-batch Adam steps (lr 0.01) that start each chain from its seed's network (0: from the initialisation)")
       ->capture_default_str()->group(sampling);
-  c->add_option("--stored-samples", args->stored_samples, "hmc: draws kept in the model file (evenly thinned)")
+  c->add_option("--stored-samples", args->stored_samples,
+                "hmc: draws kept in the model file (evenly thinned); swag: draws of its Gaussian kept (default 30)")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--swag-pretrain-epochs", args->swag_pretrain_epochs,
+                "swag: SGD epochs before the first snapshot (the step annealed from --lr to half of it)")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--swag-epochs", args->swag_epochs, "swag: epochs at half the --lr step, one snapshot after each")
+      ->capture_default_str()->group(sampling);
+  c->add_option("--swag-rank", args->swag_rank, "swag: deviations kept for the low-rank covariance (Maddox et al.: 20)")
       ->capture_default_str()->group(sampling);
   c->add_option("--cycles", args->cycles, "sgld, sghmc: step-size cycles (cosine, Zhang et al. 2020)")
       ->capture_default_str()->group(sampling);
@@ -580,6 +597,7 @@ void add_train_command(CLI::App& app) {
   c->callback([args, c] {
     args->lr_given = c->get_option("--lr")->count() > 0;
     args->epochs_given = c->get_option("--epochs")->count() > 0;
+    args->stored_samples_given = c->get_option("--stored-samples")->count() > 0;
     args->hidden_given = c->get_option("--hidden")->count() > 0;
     args->network_given = c->get_option("--network")->count() > 0;
     run_train(*args);

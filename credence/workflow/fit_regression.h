@@ -7,6 +7,7 @@
 #include "credence/inference/network_log_density.h"
 #include "credence/inference/stein_variational_gradient_descent.h"
 #include "credence/inference/stochastic_gradient_mcmc.h"
+#include "credence/inference/swag.h"
 #include "credence/inference/trainer.h"
 #include "credence/io/regression_model.h"
 #include "credence/nn/network.h"
@@ -57,6 +58,7 @@ struct RegressionFitOptions {
   TORCH_ARG(inference::HmcOptions, hmc) = {};
   TORCH_ARG(inference::SgMcmcOptions, sg_mcmc) = {};
   TORCH_ARG(inference::SvgdOptions, svgd) = {};
+  TORCH_ARG(inference::SwagOptions, swag) = {};
 };
 
 struct RegressionFit {

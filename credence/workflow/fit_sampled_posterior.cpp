@@ -18,7 +18,7 @@
 namespace credence::workflow {
 
 bool is_sampled_posterior(const std::string& method) {
-  return method == "hmc" || method == "sgld" || method == "sghmc" || method == "svgd";
+  return method == "hmc" || method == "sgld" || method == "sghmc" || method == "svgd" || method == "swag";
 }
 
 namespace {
@@ -30,6 +30,7 @@ struct SamplerSettings {
   inference::HmcOptions hmc;
   inference::SgMcmcOptions sg_mcmc;
   inference::SvgdOptions svgd;
+  inference::SwagOptions swag;
   inference::ProgressStream progress = nullptr;
 };
 
@@ -55,6 +56,11 @@ nlohmann::json settings_json(const SamplerSettings& s) {
               {"initial_training_steps", h.initial_training_steps()},
               {"initial_learning_rate", h.initial_learning_rate()},
               {"stored_samples", h.stored_samples()}});
+  } else if (s.method == "swag") {
+    const auto& w = s.swag;
+    j.update({{"pretrain_epochs", w.pretrain_epochs()}, {"epochs", w.epochs()}, {"rank", w.rank()},
+              {"batch_size", w.batch_size()}, {"learning_rate", w.learning_rate()}, {"momentum", 0.9},
+              {"stored_samples", w.samples()}});
   } else if (s.method == "svgd") {
     const auto& v = s.svgd;
     j.update({{"particles", v.particles()}, {"epochs", v.epochs()}, {"batch_size", v.batch_size()},
@@ -76,6 +82,8 @@ nlohmann::json settings_json(const SamplerSettings& s) {
 void check_settings(const SamplerSettings& s, int64_t dimension) {
   if (s.method == "hmc") {
     inference::check_hmc_options(s.hmc, dimension);
+  } else if (s.method == "swag") {
+    inference::check_swag_options(s.swag);
   } else if (s.method == "svgd") {
     inference::check_svgd_options(s.svgd);
   } else {
@@ -113,6 +121,18 @@ Samples sample(inference::NetworkLogDensity& density, const nn::NetworkSpec& spe
     for (int64_t i = 0; i < stored; ++i) out.positions.push_back(flat[i * total / stored]);
     report << result.report();
     report << "hmc: " << stored << " of " << total << " draws stored\n";
+  } else if (s.method == "swag") {
+    auto options = s.swag;
+    options.progress(s.progress);
+    inference::MinibatchLogDensity f = [&density](const at::Tensor& q, at::Tensor& g, const at::Tensor& rows) {
+      return density.log_density_and_gradient(q, g, rows);
+    };
+    auto result = inference::run_swag(f, density.rows(), starting_positions(density, spec, s.seed, 1, device)[0], options,
+                                      generator);
+    for (int64_t k = 0; k < result.samples.size(0); ++k) out.positions.push_back(result.samples[k]);
+    report << "swag: " << result.moments.count() << " snapshots (rank " << result.moments.deviations().size(1) << "), "
+           << result.samples.size(0) << " samples stored, " << result.gradient_evaluations << " minibatch gradients in "
+           << result.seconds << " s\n";
   } else if (s.method == "svgd") {
     auto options = s.svgd;
     options.progress(s.progress);
@@ -176,7 +196,7 @@ RegressionFit fit_sampled_regression(const at::Tensor& inputs, const at::Tensor&
   inference::NetworkLogDensity density(net, likelihood, model.input_scaler.transform(x_train),
                                        model.target_scaler.transform(y_train), options.log_density());
   SamplerSettings settings{options.posterior(), options.seed(), options.log_density(), options.hmc(), options.sg_mcmc(),
-                           options.svgd(), options.training().progress()};
+                           options.svgd(), options.swag(), options.training().progress()};
   auto j = nlohmann::json::parse(training_settings_json(options));
   j["sampler"] = settings_json(settings);
   model.training_json = j.dump();
@@ -231,7 +251,7 @@ ClassificationFit fit_sampled_classification(const at::Tensor& inputs, const at:
   nn::Network net(spec);
   inference::NetworkLogDensity density(net, model.input_scaler.transform(x_train), y_train, options.log_density());
   SamplerSettings settings{options.posterior(), options.seed(), options.log_density(), options.hmc(), options.sg_mcmc(),
-                           options.svgd(), options.training().progress()};
+                           options.svgd(), options.swag(), options.training().progress()};
   auto j = training_settings(options.training(), options.validation_fraction(), options.validation_samples());
   j["input_scale"] = options.input_scale();
   j["sampler"] = settings_json(settings);

@@ -36,6 +36,22 @@ TEST_F(SamplingCli, TrainHmcPredictAndInspect) {
   EXPECT_NE(inspected.out.find("\"chains\":2"), std::string::npos) << inspected.out;
 }
 
+TEST_F(SamplingCli, TrainSwagPredictAndInspect) {
+  auto trained = run_cli(train_args("--method swag --swag-pretrain-epochs 40 --swag-epochs 10 --swag-rank 5 --stored-samples 8"));
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  auto inspected = run_cli("inspect --json --model " + dir.path("model"));
+  ASSERT_EQ(inspected.exit_code, 0) << inspected.err;
+  auto metadata = nlohmann::json::parse(inspected.out);
+  EXPECT_EQ(metadata.at("method"), "swag");
+  EXPECT_EQ(metadata.at("members"), 8);
+  EXPECT_NE(inspected.out.find("\"rank\":5"), std::string::npos) << inspected.out;
+  auto predicted = run_cli("predict --model " + dir.path("model") + " --data " + dir.path("train.csv") + " --out " + dir.path("p.csv"));
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
+  EXPECT_EQ(count_lines(read_text(dir.path("p.csv"))), 31);
+  expect_cli_failure(train_args("--method swag --swag-epochs 1"), "--swag-epochs: expected at least 2 snapshot epochs, got 1",
+                     dir.path("model2"));
+}
+
 TEST_F(SamplingCli, BadInputIsOneLineAndNoFile) {
   expect_cli_failure(train_args("--method hmc --chains 0"), "--chains: expected at least one chain", dir.path("model"));
   expect_cli_failure(train_args("--method svgd --particles 0"), "--particles: expected at least one particle", dir.path("model"));

@@ -11,6 +11,7 @@
 #include "credence/data/uci_dataset.h"
 #include "credence/metrics/summary.h"
 #include "credence/workflow/fit_regression.h"
+#include "credence/workflow/posterior_method.h"
 #include "credence/workflow/regression_prediction.h"
 
 #include <ATen/Parallel.h>
@@ -51,8 +52,9 @@ constexpr int64_t kEnsembleMembers = 5;
 
 // The method's hyper-parameter grid at one epoch count.
 std::vector<Candidate> method_candidates(const BenchUciArguments& a, const data::UciDataset& d, int64_t epochs) {
-  const bool ensemble = a.method == "ensemble";
-  const auto method = ensemble ? nn::Method::deterministic : parse_choice("--method", a.method, nn::method_from_string);
+  const bool ensemble = a.method == "ensemble", posterior = workflow::is_posterior_method(a.method);
+  const auto method =
+      ensemble || posterior ? nn::Method::deterministic : parse_choice("--method", a.method, nn::method_from_string);
   std::vector<int64_t> hidden{d.hidden};
   if (!a.hidden.empty()) hidden = parse_hidden(a.hidden);
   auto network = nn::NetworkOptions().hidden(hidden).method(nn::MethodOptions().method(method));
@@ -71,7 +73,14 @@ std::vector<Candidate> method_candidates(const BenchUciArguments& a, const data:
     return o;
   };
   std::vector<Candidate> out;
-  if (ensemble) {
+  if (posterior) {
+    // One setting: the method's defaults (docs/laplace.md, docs/sampling.md), the epoch count as
+    // the deterministic training before Laplace, or SWAG's pretraining (its own SGD step).
+    auto o = base;
+    o.posterior(a.method);
+    if (a.method == "swag") o.swag(inference::SwagOptions().pretrain_epochs(epochs).batch_size(a.batch_size));
+    out.push_back({"defaults", o});
+  } else if (ensemble) {
     for (double wd : {0.0, 1e-4}) {
       auto o = base;
       o.noise(inference::NoiseModel::heteroscedastic).members(kEnsembleMembers);
@@ -183,7 +192,9 @@ void run_bench_uci(const BenchUciArguments& a) {
   if (!a.out.empty()) check_output("--out", a.out, {{"--dataset", a.dataset}});
   require(a.jobs >= 1, "--jobs", "expected at least 1");
   require(a.samples > 0, "--samples", "expected a positive number of samples");
-  if (a.method != "ensemble") parse_choice("--method", a.method, nn::method_from_string);
+  if (a.method != "ensemble" && !workflow::is_posterior_method(a.method)) {
+    parse_choice("--method", a.method, nn::method_from_string);
+  }
   auto d = data::read_uci_dataset(a.dataset);
   int64_t count = d.splits;
   if (a.splits != "all") {
@@ -277,7 +288,9 @@ void add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchUciArguments>();
   auto* c = bench->add_subcommand("uci", "The UCI regression protocol with its fixed splits (one data set folder)");
   c->add_option("--dataset", args->dataset, "A folder of ../shared/data/uci (data.txt, index_*.txt, n_*.txt)")->required();
-  c->add_option("--method", args->method, "bbb | mcdropout | deterministic | ensemble (5 heteroscedastic networks)")
+  c->add_option("--method", args->method,
+                "bbb | mcdropout | deterministic | ensemble (5 heteroscedastic networks) | laplace | swag | hmc | sgld | "
+                "sghmc | svgd (their defaults)")
       ->capture_default_str();
   c->add_option("--splits", args->splits, "all, or the first N splits")->capture_default_str();
   c->add_option("--jobs", args->jobs, "Splits run in parallel (one thread each; figures do not change)")->capture_default_str();

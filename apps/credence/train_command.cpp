@@ -10,8 +10,10 @@
 
 #include "credence/core/rng.h"
 #include "credence/data/csv_table.h"
+#include "credence/generative/gan_training.h"
 #include "credence/generative/vae_training.h"
 #include "credence/inference/kl_weighting.h"
+#include "credence/io/adversarial_model.h"
 #include "credence/io/archive.h"
 #include "credence/io/classification_model.h"
 #include "credence/io/regression_model.h"
@@ -25,6 +27,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <tuple>
 
 namespace credence::cli {
 
@@ -59,9 +62,10 @@ struct TrainArguments {
   // Sequence classification: how an image is a sequence (rows: each row one step).
   std::string sequence;
   double test_fraction = 0.2;
-  // Generative models (--task vae).
+  // Generative models (--task vae | gan | dcgan | infogan).
   int64_t latent = 50, importance_samples = 1;
-  bool hidden_given = false;
+  int64_t categorical = 10, continuous = 2;  // InfoGAN's codes
+  bool hidden_given = false, latent_given = false, batch_size_given = false;
   // Data-parallel training: the job this process is a rank of (null: alone).
   DistributedArguments distributed;
   std::shared_ptr<distributed::ProcessGroup> job;
@@ -353,17 +357,86 @@ void run_train_classification(const TrainArguments& a) {
   }
 }
 
+// The training images of idx:DIR (train-*) as [N, 1, rows, cols] with pixels / 255 in [0, 1].
+at::Tensor read_training_images(const TrainArguments& a, nn::Shape& shape) {
+  const auto data = read_training_data(a.data, "", "");
+  shape = data.layout.shape();
+  std::vector<int64_t> sizes{data.inputs.size(0)};
+  sizes.insert(sizes.end(), shape.begin(), shape.end());
+  return (data.inputs.to(at::kFloat) / 255.0).view(sizes);
+}
+
+bool is_adversarial_task(const std::string& task) { return task == "gan" || task == "dcgan" || task == "infogan"; }
+
+// A GAN, DCGAN or InfoGAN of idx:DIR images (pixels / 255 against the generator's sigmoid):
+// --latent noise values (100, InfoGAN 62 as Chen et al.'s MNIST model) and for InfoGAN one
+// --categorical code and --continuous codes; Adam at --lr (2e-4 unless given), beta1 0.5,
+// minibatches of 64 unless given.
+void run_train_gan(const TrainArguments& a) {
+  require(is_idx_spec(a.data), "--data", "--task " + a.task + " trains on images: expected idx:DIR");
+  const auto variant = generative::gan_variant_from_string(a.task);
+  generative::LatentLayout layout;
+  layout.noise = a.latent_given ? a.latent : (variant == generative::GanVariant::infogan ? 62 : 100);
+  require(layout.noise >= 1, "--latent", "expected at least 1 noise value, got " + std::to_string(layout.noise));
+  if (variant == generative::GanVariant::infogan) {
+    require(a.categorical == 0 || a.categorical >= 2, "--categorical",
+            "expected 0 (none) or a code of at least 2 values, got " + std::to_string(a.categorical));
+    require(a.continuous >= 0, "--continuous", "expected 0 or more continuous codes, got " + std::to_string(a.continuous));
+    require(a.categorical > 0 || a.continuous > 0, "--categorical", "an InfoGAN needs at least one code");
+    if (a.categorical > 0) layout.categorical = {a.categorical};
+    layout.continuous = a.continuous;
+  }
+  nn::Shape shape;
+  const auto images = read_training_images(a, shape);
+  nn::NetworkSpec generator_spec, discriminator_spec;
+  c10::optional<nn::NetworkSpec> q_spec;
+  if (variant == generative::GanVariant::gan) {
+    std::tie(generator_spec, discriminator_spec) = generative::dense_gan_specs(shape, layout.size());
+  } else if (variant == generative::GanVariant::dcgan) {
+    std::tie(generator_spec, discriminator_spec) = generative::dcgan_specs(shape, layout.size());
+  } else {
+    nn::NetworkSpec q;
+    std::tie(generator_spec, discriminator_spec, q) = generative::infogan_specs(shape, layout);
+    q_spec = q;
+  }
+  auto generator = core::make_generator(a.seed);
+  const auto seeded = [&](const nn::NetworkSpec& spec) {
+    auto net = nn::Network(spec);
+    net->set_generator(generator);
+    net->reset_parameters();
+    return net;
+  };
+  auto generator_net = seeded(generator_spec);
+  auto discriminator_net = seeded(discriminator_spec);
+  c10::optional<nn::Network> q_head;
+  if (q_spec) q_head = seeded(*q_spec);
+  generative::GanTrainOptions options;
+  options.epochs = a.epochs;
+  options.batch_size = a.batch_size_given ? a.batch_size : 64;
+  options.learning_rate = a.lr_given ? a.lr : 2e-4;
+  options.progress = a.quiet ? nullptr : &std::cerr;
+  io::AdversarialModel model{
+      generative::AdversarialNetwork(generator_net, discriminator_net, q_head, layout, shape, variant),
+      nlohmann::json{{"epochs", options.epochs}, {"batch_size", options.batch_size}, {"learning_rate", options.learning_rate},
+                     {"beta1", options.beta1}, {"beta2", options.beta2}, {"categorical_weight", options.categorical_weight},
+                     {"continuous_weight", options.continuous_weight}, {"seed", a.seed}}};
+  const auto history = generative::train_gan(model.gan, images, options, generator);
+  io::save_adversarial_model(a.out, model);
+  if (!a.quiet) {
+    std::cerr << "trained a " << a.task << " (latent " << layout.size() << ") on " << images.size(0) << " images in "
+              << history.seconds << " s; last epoch's discriminator loss " << history.discriminator_loss.back()
+              << ", generator loss " << history.generator_loss.back() << "; model written to " << a.out << "\n";
+  }
+}
+
 // A variational auto-encoder of idx:DIR images (pixels / 255, dynamically binarised; Burda et al.'s
 // dense architecture with --hidden tanh layers each side, 200,200 unless given).
 void run_train_vae(const TrainArguments& a) {
   require(is_idx_spec(a.data), "--data", "--task vae trains on images: expected idx:DIR");
   require(a.latent >= 1, "--latent", "expected at least 1 latent unit, got " + std::to_string(a.latent));
   require(a.importance_samples >= 1, "--importance-samples", "expected at least 1, got " + std::to_string(a.importance_samples));
-  const auto data = read_training_data(a.data, "", "");
-  const auto shape = data.layout.shape();
-  std::vector<int64_t> sizes{data.inputs.size(0)};
-  sizes.insert(sizes.end(), shape.begin(), shape.end());
-  const auto images = (data.inputs.to(at::kFloat) / 255.0).view(sizes);
+  nn::Shape shape;
+  const auto images = read_training_images(a, shape);
   const auto hidden = a.hidden_given ? parse_hidden(a.network.hidden) : std::vector<int64_t>{200, 200};
   const auto [encoder_spec, decoder_spec] = generative::dense_vae_specs(shape, a.latent, hidden, generative::DecoderLikelihood::bernoulli);
   auto generator = core::make_generator(a.seed);
@@ -393,7 +466,7 @@ void run_train_vae(const TrainArguments& a) {
 
 // The methods a data-parallel job trains: those of the minibatch trainer.
 void check_data_parallel_method(const TrainArguments& a) {
-  require(a.task != "vae", "--nproc", "--task vae trains in one process");
+  require(a.task != "vae" && !is_adversarial_task(a.task), "--nproc", "--task " + a.task + " trains in one process");
   const auto method = posterior_method(a.network);
   require(method.empty(), "--method",
           "data-parallel training (--nproc, torchrun) covers bbb, mcdropout, deterministic and ensemble; '" + method +
@@ -427,8 +500,11 @@ void run_train(TrainArguments& a) {
     run_train_forecast(a);
   } else if (a.task == "vae") {
     run_train_vae(a);
+  } else if (is_adversarial_task(a.task)) {
+    run_train_gan(a);
   } else {
-    throw std::invalid_argument("--task: expected regression, classification, forecast or vae, got '" + a.task + "'");
+    throw std::invalid_argument("--task: expected regression, classification, forecast, vae, gan, dcgan or infogan, got '" +
+                                a.task + "'");
   }
 }
 
@@ -437,7 +513,7 @@ void run_train(TrainArguments& a) {
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArguments>();
   auto* c = app.add_subcommand("train", "Train a regression network or a classifier and save it");
-  c->add_option("--task", args->task, "regression | classification | forecast | vae")->capture_default_str();
+  c->add_option("--task", args->task, "regression | classification | forecast | vae | gan | dcgan | infogan")->capture_default_str();
   c->add_option("--data", args->data, "Training data: a CSV file with a header row, or idx:DIR (classification)")
       ->required();
   c->add_option("--target", args->target, "Name of the target (regression) or label (classification) column");
@@ -448,9 +524,9 @@ void add_train_command(CLI::App& app) {
               "Ensembles: each member trains on a bootstrap resample of the training rows (bagging)");
   add_laplace_options(c, args->laplace);
   c->add_option("--epochs", args->epochs, "Training epochs (svgd: default 500)")->capture_default_str();
-  c->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
+  c->add_option("--batch-size", args->batch_size, "Minibatch size (gan, dcgan, infogan: 64 unless given)")->capture_default_str();
   c->add_option("--lr", args->lr,
-                "Adam learning rate (sgld, sghmc: the cycles' peak step per mean row, default 0.05; svgd: its Adam step, "
+                "Adam learning rate (gan, dcgan, infogan: 2e-4 unless given, beta1 0.5; sgld, sghmc: the cycles' peak step per mean row, default 0.05; svgd: its Adam step, "
                 "default 0.01)")->capture_default_str();
   c->add_option("--lr-schedule", args->lr_schedule, "constant | cosine (annealed to zero over the epochs)")
       ->capture_default_str();
@@ -527,8 +603,15 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()->group(forecasting);
   c->add_option("--test-fraction", args->test_fraction, "The last part of the series held out as the test period")
       ->capture_default_str()->group(forecasting);
-  const std::string generative = "Generative models (--task vae, idx:DIR images)";
-  c->add_option("--latent", args->latent, "Latent units of the VAE")->capture_default_str()->group(generative);
+  const std::string generative = "Generative models (--task vae | gan | dcgan | infogan, idx:DIR images)";
+  c->add_option("--latent", args->latent, "Latent units of the VAE (default 50); noise values of a GAN (100, infogan 62)")
+      ->group(generative);
+  c->add_option("--categorical", args->categorical, "infogan: values of the categorical code (0: none)")
+      ->capture_default_str()
+      ->group(generative);
+  c->add_option("--continuous", args->continuous, "infogan: continuous codes, uniform in [-1, 1]")
+      ->capture_default_str()
+      ->group(generative);
   c->add_option("--importance-samples", args->importance_samples,
                 "1: train on the ELBO; K > 1: on the importance-weighted bound with K samples (IWAE)")
       ->capture_default_str()
@@ -540,6 +623,8 @@ void add_train_command(CLI::App& app) {
     args->lr_given = c->get_option("--lr")->count() > 0;
     args->epochs_given = c->get_option("--epochs")->count() > 0;
     args->hidden_given = c->get_option("--hidden")->count() > 0;
+    args->latent_given = c->get_option("--latent")->count() > 0;
+    args->batch_size_given = c->get_option("--batch-size")->count() > 0;
     run_train(*args);
   });
 }

@@ -208,6 +208,8 @@ void run_evaluate(const EvaluateArguments& a) {
   memory_budget_bytes(a.memory_budget_mb);
   auto archive = io::read_archive(a.model);
   const auto kind = io::archive_kind(archive);
+  require(a.classifier.empty() || kind == io::kAdversarialNetworkKind, "--classifier",
+          "a classifier scores the images of a GAN (train --task gan, dcgan or infogan)");
   if (kind == io::kClassificationNetworkKind) {
     evaluate_classifier(a, archive);
     return;
@@ -228,7 +230,6 @@ void run_evaluate(const EvaluateArguments& a) {
     evaluate_adversarial(a, archive);
     return;
   }
-  require(a.classifier.empty(), "--classifier", "a classifier scores the images of a GAN (train --task gan, dcgan or infogan)");
   if (kind == io::kForecastNetworkKind) {
     // The test period of the series in --data, as at the end of training.
     auto model = io::forecast_model_from_archive(archive);

@@ -22,6 +22,7 @@ struct SampleArguments {
   std::string model, out, code;
   int64_t count = 64, columns = 8;
   std::uint64_t seed = 0;
+  int threads = 0;
 };
 
 // --code NAME=FROM..TO: "c=0..9" (the categorical code, integers FROM to TO) or "u1=-1..1" (the
@@ -83,6 +84,7 @@ void sample_adversarial(const SampleArguments& a, const io::Archive& archive) {
 
 void run_sample(const SampleArguments& a) {
   check_output("--out", a.out, {{"--model", a.model}});
+  apply_threads(a.threads);
   require(a.count >= 1 && a.count <= 100000, "--count", "expected 1 to 100000 images, got " + std::to_string(a.count));
   require(a.columns >= 1, "--columns", "expected at least one column");
   const auto archive = io::read_archive(a.model);
@@ -124,6 +126,7 @@ void add_sample_command(CLI::App& app) {
                 "InfoGAN: each grid row varies one code with the noise fixed per row: c=0..9 (the categorical code's "
                 "values, one per column) or u1=-1..1 (a continuous code, --columns evenly spaced values); --count / "
                 "values rows");
+  add_threads_option(c, args->threads);
   c->callback([args] { run_sample(*args); });
 }
 

@@ -92,6 +92,6 @@ TEST(GenerativeCli, BadInputIsOneLine) {
   ASSERT_EQ(run_cli("train --data " + dir.path("sine.csv") + " --target y --epochs 1 --quiet --out " + dir.path("r.credence")).exit_code, 0);
   expect_cli_error("sample --model " + dir.path("r.credence") + " --out " + dir.path("s.png"),
                    "--model: " + dir.path("r.credence") +
-                       " is a 'regression_network' model; sample draws from a generative model (train --task vae)",
+                       " is a 'regression_network' model; sample draws from a generative model (train --task vae, gan, dcgan or infogan)",
                    1, dir.path("s.png"));
 }

@@ -79,8 +79,8 @@ InformationBound information_bound(const LatentLayout& layout, const at::Tensor&
                                    const at::Tensor& continuous);
 
 // Specs for images (or rows) of `data_shape` and a generator input of `latent` values.
-// dense_gan_specs: generator latent -> hidden (leaky ReLU 0.2) -> pixels -> sigmoid (-> image
-// shape); discriminator flatten -> hidden (leaky ReLU 0.2) -> one logit.
+// dense_gan_specs: generator latent -> hidden (batch_norm1d, leaky ReLU 0.2) -> pixels -> sigmoid
+// (-> image shape); discriminator flatten -> hidden (leaky ReLU 0.2) -> one logit.
 std::pair<nn::NetworkSpec, nn::NetworkSpec> dense_gan_specs(const nn::Shape& data_shape, int64_t latent,
                                                             const std::vector<int64_t>& generator_hidden = {256, 512},
                                                             const std::vector<int64_t>& discriminator_hidden = {512, 256});

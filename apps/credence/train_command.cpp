@@ -65,6 +65,7 @@ struct TrainArguments {
   // Generative models (--task vae | gan | dcgan | infogan).
   int64_t latent = 50, importance_samples = 1;
   int64_t categorical = 10, continuous = 2;  // InfoGAN's codes
+  double generator_lr = 0.0;                 // a GAN's generator (0: --lr; infogan: 1e-3)
   bool hidden_given = false, latent_given = false, batch_size_given = false;
   // Data-parallel training: the job this process is a rank of (null: alone).
   DistributedArguments distributed;
@@ -370,8 +371,8 @@ bool is_adversarial_task(const std::string& task) { return task == "gan" || task
 
 // A GAN, DCGAN or InfoGAN of idx:DIR images (pixels / 255 against the generator's sigmoid):
 // --latent noise values (100, InfoGAN 62 as Chen et al.'s MNIST model) and for InfoGAN one
-// --categorical code and --continuous codes; Adam at --lr (2e-4 unless given), beta1 0.5,
-// minibatches of 64 unless given.
+// --categorical code and --continuous codes; Adam at --lr (2e-4 unless given; the generator at
+// --generator-lr, InfoGAN's 1e-3 unless given), beta1 0.5, minibatches of 64 unless given.
 void run_train_gan(const TrainArguments& a) {
   require(is_idx_spec(a.data), "--data", "--task " + a.task + " trains on images: expected idx:DIR");
   const auto variant = generative::gan_variant_from_string(a.task);
@@ -414,10 +415,14 @@ void run_train_gan(const TrainArguments& a) {
   options.epochs = a.epochs;
   options.batch_size = a.batch_size_given ? a.batch_size : 64;
   options.learning_rate = a.lr_given ? a.lr : 2e-4;
+  require(a.generator_lr >= 0.0, "--generator-lr", "expected a positive learning rate");
+  options.generator_learning_rate =
+      a.generator_lr > 0.0 ? a.generator_lr : (variant == generative::GanVariant::infogan ? 1e-3 : options.learning_rate);
   options.progress = a.quiet ? nullptr : &std::cerr;
   io::AdversarialModel model{
       generative::AdversarialNetwork(generator_net, discriminator_net, q_head, layout, shape, variant),
       nlohmann::json{{"epochs", options.epochs}, {"batch_size", options.batch_size}, {"learning_rate", options.learning_rate},
+                     {"generator_learning_rate", options.generator_learning_rate},
                      {"beta1", options.beta1}, {"beta2", options.beta2}, {"categorical_weight", options.categorical_weight},
                      {"continuous_weight", options.continuous_weight}, {"seed", a.seed}}};
   const auto history = generative::train_gan(model.gan, images, options, generator);
@@ -608,6 +613,9 @@ void add_train_command(CLI::App& app) {
       ->group(generative);
   c->add_option("--categorical", args->categorical, "infogan: values of the categorical code (0: none)")
       ->capture_default_str()
+      ->group(generative);
+  c->add_option("--generator-lr", args->generator_lr,
+                "gan, dcgan, infogan: the generator's Adam learning rate (default: --lr's; infogan: 1e-3, Chen et al.'s)")
       ->group(generative);
   c->add_option("--continuous", args->continuous, "infogan: continuous codes, uniform in [-1, 1]")
       ->capture_default_str()

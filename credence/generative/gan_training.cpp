@@ -20,9 +20,8 @@ void check_finite(double value, const char* what, int64_t epoch, int64_t batch) 
                                     ": the " + what + " is " + (std::isnan(value) ? "NaN" : "infinite") + " (try a smaller --lr)");
 }
 
-torch::optim::Adam adam_for(std::vector<at::Tensor> parameters, const GanTrainOptions& options) {
-  return torch::optim::Adam(std::move(parameters),
-                            torch::optim::AdamOptions(options.learning_rate).betas({options.beta1, options.beta2}));
+torch::optim::Adam adam_for(std::vector<at::Tensor> parameters, double learning_rate, const GanTrainOptions& options) {
+  return torch::optim::Adam(std::move(parameters), torch::optim::AdamOptions(learning_rate).betas({options.beta1, options.beta2}));
 }
 
 }  // namespace
@@ -34,12 +33,17 @@ GanTrainingHistory train_gan(AdversarialNetwork& gan, const at::Tensor& rows_in,
   if (!(options.learning_rate > 0.0) || !std::isfinite(options.learning_rate)) {
     throw std::invalid_argument("--lr: expected a positive learning rate");
   }
+  if (!(options.generator_learning_rate >= 0.0) || !std::isfinite(options.generator_learning_rate)) {
+    throw std::invalid_argument("--generator-lr: expected a positive learning rate");
+  }
   if (rows_in.dim() < 2 || rows_in.size(0) == 0) throw std::invalid_argument("train_gan: no training rows");
   const auto parameters = gan.generator->parameters();
   const auto rows = parameters.empty() ? rows_in : nn::shape_rows(rows_in, gan.data_shape).to(parameters.front().scalar_type());
   const auto started = std::chrono::steady_clock::now();
-  auto discriminator_adam = adam_for(gan.discriminator_parameters(), options);
-  auto generator_adam = adam_for(gan.generator->parameters(), options);
+  auto discriminator_adam = adam_for(gan.discriminator_parameters(), options.learning_rate, options);
+  auto generator_adam = adam_for(gan.generator->parameters(),
+                                 options.generator_learning_rate > 0.0 ? options.generator_learning_rate : options.learning_rate,
+                                 options);
   const int64_t n = rows.size(0), batch = std::min(options.batch_size, n), batches = (n + batch - 1) / batch;
   const auto information_loss = [&](const at::Tensor& images, const LatentDraw& draw) {
     const auto bound = information_bound(gan.layout, gan.codes(images), draw.categorical, draw.continuous);

@@ -16,6 +16,7 @@ struct GanTrainOptions {
   int64_t epochs = 25;
   int64_t batch_size = 64;
   double learning_rate = 2e-4;
+  double generator_learning_rate = 0.0;  // 0: learning_rate (Chen et al.'s InfoGAN: 1e-3 against D's 2e-4)
   double beta1 = 0.5, beta2 = 0.999;
   double categorical_weight = 1.0;   // lambda of the categorical codes' bound (Chen et al.: 1)
   double continuous_weight = 0.1;    // lambda of the continuous codes' bound (smaller, as Chen et al. advise)

@@ -52,6 +52,7 @@ TEST(AdversarialCli, TrainsSamplesAndScoresEachVariant) {
     EXPECT_EQ(loaded.gan.layout.size(), task == "infogan" ? 9 : 6);
     EXPECT_EQ(loaded.training.at("learning_rate"), 2e-4);
     EXPECT_EQ(loaded.training.at("batch_size"), 50);
+    EXPECT_EQ(loaded.training.at("generator_learning_rate"), task == "infogan" ? 1e-3 : 2e-4);  // Chen et al.'s for InfoGAN
 
     const auto evaluated = run_cli("evaluate --model " + model + " --classifier " + classifier + data + " --count 200 --json");
     ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;

@@ -31,8 +31,8 @@ struct AdversarialScores {
   int64_t generated = 0, real = 0;
   double inception_score = 0.0, inception_score_std = 0.0;            // of `generated` images (10 splits)
   double inception_score_real = 0.0, inception_score_real_std = 0.0;  // of the real test images (10 splits)
-  // Generated images against the first half of the test images, and the second half against the
-  // first: the distance two real samples of that size are apart.
+  // Generated images against a random half of the test images (drawn with `generator`), and the
+  // other half against it: the distance two real samples of that size are apart.
   double frechet_distance = 0.0, frechet_distance_real = 0.0;
   std::optional<double> code_accuracy;  // InfoGAN: Q's first categorical code against the test labels
   std::vector<int64_t> code_classes;    // the class each code value maps to

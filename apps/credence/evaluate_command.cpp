@@ -5,6 +5,8 @@
 #include "commands.h"
 
 #include "credence/core/rng.h"
+#include "credence/data/idx_file.h"
+#include "credence/io/adversarial_model.h"
 #include "credence/io/archive.h"
 #include "credence/io/autoencoder_model.h"
 #include "credence/io/vae_model.h"
@@ -14,6 +16,7 @@
 #include "credence/report/image_grid.h"
 #include "credence/report/reliability_diagram.h"
 #include "credence/io/regression_model.h"
+#include "credence/workflow/adversarial_evaluation.h"
 #include "credence/workflow/classical_prediction.h"
 #include "credence/workflow/classification_prediction.h"
 #include "credence/workflow/finite_predictions.h"
@@ -32,7 +35,8 @@ namespace credence::cli {
 namespace {
 
 struct EvaluateArguments {
-  std::string model, data, ood, reliability_plot, reconstructions;
+  std::string model, data, ood, reliability_plot, reconstructions, classifier;
+  int64_t count = 10000;  // a GAN's generated images
   int64_t samples = 100;
   double level = 0.95;
   std::uint64_t seed = 0;
@@ -153,6 +157,50 @@ void evaluate_image_model(const EvaluateArguments& a, const io::Archive& archive
   print_report(report, a.json);
 }
 
+// A GAN scored by a classifier model on the test images of idx:DIR (t10k-*, pixels / 255): the
+// classifier-based Inception Score and the Fréchet distance of --count generated images beside the
+// real images' own values; for InfoGAN also the accuracy of Q's categorical code on the test labels.
+void evaluate_adversarial(const EvaluateArguments& a, const io::Archive& archive) {
+  require(is_idx_spec(a.data), "--data", "a GAN is evaluated on images: expected idx:DIR (its t10k-* files)");
+  require(!a.classifier.empty(), "--classifier",
+          "a GAN is scored with a classifier's view of its images: give a model of train --task classification");
+  require(a.count >= 10 && a.count <= 1000000, "--count", "expected 10 to 1000000 images, got " + std::to_string(a.count));
+  auto model = io::adversarial_model_from_archive(archive);
+  const auto classifier_archive = io::read_archive(a.classifier);
+  const auto classifier_kind = io::archive_kind(classifier_archive);
+  require(classifier_kind == io::kClassificationNetworkKind, "--classifier",
+          a.classifier + " is a '" + classifier_kind + "' model, not a classifier (train --task classification)");
+  const auto classifier = io::classification_model_from_archive(classifier_archive);
+  const auto& shape = model.gan.data_shape;
+  require(classifier.input.kind == "image" && classifier.input.shape() == shape, "--classifier",
+          a.classifier + " takes " + (classifier.input.kind == "image" ? nn::to_string(classifier.input.shape()) + " images" : "table rows") +
+              " but the generator draws " + nn::to_string(shape));
+  const std::string directory = a.data.substr(4);
+  const auto set = data::read_idx_images(directory, "t10k");
+  require(shape.size() == 3 && shape[0] == 1 && shape[1] == set.rows && shape[2] == set.cols, "--data",
+          a.data + " holds " + std::to_string(set.rows) + " x " + std::to_string(set.cols) + " images; the model generates " +
+              nn::to_string(shape));
+  auto generator = core::make_generator(a.seed);
+  const auto scores = workflow::score_adversarial_network(model.gan, classifier,
+                                                          set.images.view({set.images.size(0), shape[0], shape[1], shape[2]}),
+                                                          set.labels, a.count, generator);
+  nlohmann::json report = {{"variant", generative::to_string(model.gan.variant)},
+                           {"generated", scores.generated},
+                           {"rows", scores.real},
+                           {"inception_score", scores.inception_score},
+                           {"inception_score_std", scores.inception_score_std},
+                           {"inception_score_real", scores.inception_score_real},
+                           {"inception_score_real_std", scores.inception_score_real_std},
+                           {"frechet_distance", scores.frechet_distance},
+                           {"frechet_distance_real", scores.frechet_distance_real}};
+  if (scores.code_accuracy) {
+    report["code_accuracy"] = *scores.code_accuracy;
+    report["code_classes"] = scores.code_classes;
+  }
+  workflow::check_finite_scores(report, a.data);
+  print_report(report, a.json);
+}
+
 void run_evaluate(const EvaluateArguments& a) {
   if (!a.reliability_plot.empty()) {
     check_output("--reliability-plot", a.reliability_plot, {{"--model", a.model}, {"--data", a.data}, {"--ood", a.ood}});
@@ -166,6 +214,8 @@ void run_evaluate(const EvaluateArguments& a) {
   memory_budget_bytes(a.memory_budget_mb);
   auto archive = io::read_archive(a.model);
   const auto kind = io::archive_kind(archive);
+  require(a.classifier.empty() || kind == io::kAdversarialNetworkKind, "--classifier",
+          "a classifier scores the images of a GAN (train --task gan, dcgan or infogan)");
   if (kind == io::kClassificationNetworkKind) {
     evaluate_classifier(a, archive);
     return;
@@ -181,6 +231,10 @@ void run_evaluate(const EvaluateArguments& a) {
         workflow::classical_evaluate(archive, a.data, {a.level, a.samples, a.seed, memory_budget_bytes(a.memory_budget_mb)}));
     workflow::check_finite_scores(report, a.data);
     print_report(report, a.json);
+    return;
+  }
+  if (kind == io::kAdversarialNetworkKind) {
+    evaluate_adversarial(a, archive);
     return;
   }
   if (kind == io::kForecastNetworkKind) {
@@ -228,11 +282,16 @@ void add_evaluate_command(CLI::App& app) {
   c->add_option("--reliability-plot", args->reliability_plot, "Classifiers: write the reliability diagram (SVG)");
   c->add_option("--samples", args->samples, "Monte Carlo samples per row")->capture_default_str();
   c->add_option("--level", args->level, "Probability of the central interval")->capture_default_str();
-  c->add_option("--seed", args->seed, "Seed of the Monte Carlo draws (a VAE: also of the test images' fixed binarisation)")
+  c->add_option("--seed", args->seed,
+                "Seed of the Monte Carlo draws (a VAE: also of the test images' fixed binarisation; a GAN: of its latent draws)")
       ->capture_default_str();
   c->add_option("--importance-samples", args->importance_samples,
                 "A VAE: samples per row of the importance-weighted log-likelihood estimate (Burda et al. 2015)")
       ->capture_default_str();
+  c->add_option("--classifier", args->classifier,
+                "A GAN: the classifier model (train --task classification) whose probabilities give the Inception Score "
+                "and whose penultimate features give the Fréchet distance");
+  c->add_option("--count", args->count, "A GAN: images generated for its scores")->capture_default_str();
   c->add_flag("--json", args->json, "Print one JSON object");
   add_memory_budget_option(c, args->memory_budget_mb);
   add_threads_option(c, args->threads);

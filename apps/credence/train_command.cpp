@@ -11,8 +11,10 @@
 #include "credence/core/rng.h"
 #include "credence/data/csv_table.h"
 #include "credence/generative/autoencoder_training.h"
+#include "credence/generative/gan_training.h"
 #include "credence/generative/vae_training.h"
 #include "credence/inference/kl_weighting.h"
+#include "credence/io/adversarial_model.h"
 #include "credence/io/archive.h"
 #include "credence/io/classification_model.h"
 #include "credence/io/regression_model.h"
@@ -27,6 +29,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <tuple>
 
 namespace credence::cli {
 
@@ -62,9 +65,11 @@ struct TrainArguments {
   // Sequence classification: how an image is a sequence (rows: each row one step).
   std::string sequence;
   double test_fraction = 0.2;
-  // Generative models (--task autoencoder | vae).
+  // Generative models (--task autoencoder | vae | gan | dcgan | infogan).
   int64_t latent = 50, importance_samples = 1;
-  bool hidden_given = false, network_given = false;
+  int64_t categorical = 10, continuous = 2;  // InfoGAN's codes
+  double generator_lr = 0.0;                 // a GAN's generator (0: --lr; infogan: 1e-3)
+  bool hidden_given = false, network_given = false, latent_given = false, batch_size_given = false;
   // Data-parallel training: the job this process is a rank of (null: alone).
   DistributedArguments distributed;
   std::shared_ptr<distributed::ProcessGroup> job;
@@ -364,6 +369,74 @@ void run_train_classification(const TrainArguments& a) {
   }
 }
 
+bool is_adversarial_task(const std::string& task) { return task == "gan" || task == "dcgan" || task == "infogan"; }
+
+// A GAN, DCGAN or InfoGAN of idx:DIR images (pixels / 255 against the generator's sigmoid):
+// --latent noise values (100, InfoGAN 62 as Chen et al.'s MNIST model) and for InfoGAN one
+// --categorical code and --continuous codes; Adam at --lr (2e-4 unless given; the generator at
+// --generator-lr, InfoGAN's 1e-3 unless given), beta1 0.5, minibatches of 64 unless given.
+void run_train_gan(const TrainArguments& a) {
+  require(is_idx_spec(a.data), "--data", "--task " + a.task + " trains on images: expected idx:DIR");
+  require(!a.network_given, "--network", "--task " + a.task + " builds its own specs (docs/generative.md); --network is for autoencoder and vae");
+  const auto variant = generative::gan_variant_from_string(a.task);
+  generative::LatentLayout layout;
+  layout.noise = a.latent_given ? a.latent : (variant == generative::GanVariant::infogan ? 62 : 100);
+  require(layout.noise >= 1, "--latent", "expected at least 1 noise value, got " + std::to_string(layout.noise));
+  if (variant == generative::GanVariant::infogan) {
+    require(a.categorical == 0 || a.categorical >= 2, "--categorical",
+            "expected 0 (none) or a code of at least 2 values, got " + std::to_string(a.categorical));
+    require(a.continuous >= 0, "--continuous", "expected 0 or more continuous codes, got " + std::to_string(a.continuous));
+    require(a.categorical > 0 || a.continuous > 0, "--categorical", "an InfoGAN needs at least one code");
+    if (a.categorical > 0) layout.categorical = {a.categorical};
+    layout.continuous = a.continuous;
+  }
+  const auto images = read_images(a.data, "train", {}, "--data");
+  const nn::Shape shape(images.sizes().begin() + 1, images.sizes().end());
+  nn::NetworkSpec generator_spec, discriminator_spec;
+  c10::optional<nn::NetworkSpec> q_spec;
+  if (variant == generative::GanVariant::gan) {
+    std::tie(generator_spec, discriminator_spec) = generative::dense_gan_specs(shape, layout.size());
+  } else if (variant == generative::GanVariant::dcgan) {
+    std::tie(generator_spec, discriminator_spec) = generative::dcgan_specs(shape, layout.size());
+  } else {
+    nn::NetworkSpec q;
+    std::tie(generator_spec, discriminator_spec, q) = generative::infogan_specs(shape, layout);
+    q_spec = q;
+  }
+  auto generator = core::make_generator(a.seed);
+  const auto seeded = [&](const nn::NetworkSpec& spec) {
+    auto net = nn::Network(spec);
+    net->set_generator(generator);
+    net->reset_parameters();
+    return net;
+  };
+  auto generator_net = seeded(generator_spec);
+  auto discriminator_net = seeded(discriminator_spec);
+  c10::optional<nn::Network> q_head;
+  if (q_spec) q_head = seeded(*q_spec);
+  generative::GanTrainOptions options;
+  options.epochs = a.epochs;
+  options.batch_size = a.batch_size_given ? a.batch_size : 64;
+  options.learning_rate = a.lr_given ? a.lr : 2e-4;
+  require(a.generator_lr >= 0.0, "--generator-lr", "expected a positive learning rate");
+  options.generator_learning_rate =
+      a.generator_lr > 0.0 ? a.generator_lr : (variant == generative::GanVariant::infogan ? 1e-3 : options.learning_rate);
+  options.progress = a.quiet ? nullptr : &std::cerr;
+  io::AdversarialModel model{
+      generative::AdversarialNetwork(generator_net, discriminator_net, q_head, layout, shape, variant),
+      nlohmann::json{{"epochs", options.epochs}, {"batch_size", options.batch_size}, {"learning_rate", options.learning_rate},
+                     {"generator_learning_rate", options.generator_learning_rate},
+                     {"beta1", options.beta1}, {"beta2", options.beta2}, {"categorical_weight", options.categorical_weight},
+                     {"continuous_weight", options.continuous_weight}, {"seed", a.seed}}};
+  const auto history = generative::train_gan(model.gan, images, options, generator);
+  io::save_adversarial_model(a.out, model);
+  if (!a.quiet) {
+    std::cerr << "trained a " << a.task << " (latent " << layout.size() << ") on " << images.size(0) << " images in "
+              << history.seconds << " s; last epoch's discriminator loss " << history.discriminator_loss.back()
+              << ", generator loss " << history.generator_loss.back() << "; model written to " << a.out << "\n";
+  }
+}
+
 // An auto-encoder or a VAE of idx:DIR images (pixels / 255, dynamically binarised): Burda et al.'s
 // dense architecture with --hidden tanh layers each side (200,200 unless given), or the encoder and
 // the decoder of a --network spec file.
@@ -439,7 +512,8 @@ void run_train_image_model(const TrainArguments& a) {
 
 // The methods a data-parallel job trains: those of the minibatch trainer.
 void check_data_parallel_method(const TrainArguments& a) {
-  require(a.task != "vae" && a.task != "autoencoder", "--nproc", "--task " + a.task + " trains in one process");
+  require(a.task != "vae" && a.task != "autoencoder" && !is_adversarial_task(a.task), "--nproc",
+          "--task " + a.task + " trains in one process");
   const auto method = posterior_method(a.network);
   require(method.empty(), "--method",
           "data-parallel training (--nproc, torchrun) covers bbb, mcdropout, deterministic and ensemble; '" + method +
@@ -473,9 +547,11 @@ void run_train(TrainArguments& a) {
     run_train_forecast(a);
   } else if (a.task == "vae" || a.task == "autoencoder") {
     run_train_image_model(a);
+  } else if (is_adversarial_task(a.task)) {
+    run_train_gan(a);
   } else {
-    throw std::invalid_argument("--task: expected regression, classification, forecast, autoencoder or vae, got '" + a.task +
-                                "'");
+    throw std::invalid_argument(
+        "--task: expected regression, classification, forecast, autoencoder, vae, gan, dcgan or infogan, got '" + a.task + "'");
   }
 }
 
@@ -484,7 +560,8 @@ void run_train(TrainArguments& a) {
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArguments>();
   auto* c = app.add_subcommand("train", "Train a regression network or a classifier and save it");
-  c->add_option("--task", args->task, "regression | classification | forecast | autoencoder | vae")->capture_default_str();
+  c->add_option("--task", args->task, "regression | classification | forecast | autoencoder | vae | gan | dcgan | infogan")
+      ->capture_default_str();
   c->add_option("--data", args->data, "Training data: a CSV file with a header row, or idx:DIR (classification)")
       ->required();
   c->add_option("--target", args->target, "Name of the target (regression) or label (classification) column");
@@ -495,9 +572,10 @@ void add_train_command(CLI::App& app) {
               "Ensembles: each member trains on a bootstrap resample of the training rows (bagging)");
   add_laplace_options(c, args->laplace);
   c->add_option("--epochs", args->epochs, "Training epochs (svgd: default 500)")->capture_default_str();
-  c->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
+  c->add_option("--batch-size", args->batch_size, "Minibatch size (gan, dcgan, infogan: 64 unless given)")->capture_default_str();
   c->add_option("--lr", args->lr,
-                "Adam learning rate (sgld, sghmc: the cycles' peak step per mean row, default 0.05; swag: its SGD step, 0.05; svgd: its Adam step, "
+                "Adam learning rate (gan, dcgan, infogan: 2e-4 unless given, beta1 0.5; sgld, sghmc: the cycles' peak step per "
+                "mean row, default 0.05; swag: its SGD step, 0.05; svgd: its Adam step, "
                 "default 0.01)")->capture_default_str();
   c->add_option("--lr-schedule", args->lr_schedule, "constant | cosine (annealed to zero over the epochs)")
       ->capture_default_str();
@@ -583,8 +661,18 @@ void add_train_command(CLI::App& app) {
   c->add_option("--test-fraction", args->test_fraction, "The last part of the series held out as the test period")
       ->capture_default_str()->group(forecasting);
   const std::string generative =
-      "Generative models (--task autoencoder | vae, idx:DIR images; --network: a file {\"encoder\": SPEC, \"decoder\": SPEC})";
-  c->add_option("--latent", args->latent, "Latent units of the VAE, code units of the auto-encoder")
+      "Generative models (--task autoencoder | vae | gan | dcgan | infogan, idx:DIR images; autoencoder, vae: --network "
+      "a file {\"encoder\": SPEC, \"decoder\": SPEC})";
+  c->add_option("--latent", args->latent,
+                "Latent units of the VAE, code units of the auto-encoder (default 50); noise values of a GAN (100, infogan 62)")
+      ->group(generative);
+  c->add_option("--categorical", args->categorical, "infogan: values of the categorical code (0: none)")
+      ->capture_default_str()
+      ->group(generative);
+  c->add_option("--generator-lr", args->generator_lr,
+                "gan, dcgan, infogan: the generator's Adam learning rate (default: --lr's; infogan: 1e-3, Chen et al.'s)")
+      ->group(generative);
+  c->add_option("--continuous", args->continuous, "infogan: continuous codes, uniform in [-1, 1]")
       ->capture_default_str()
       ->group(generative);
   c->add_option("--importance-samples", args->importance_samples,
@@ -600,6 +688,8 @@ void add_train_command(CLI::App& app) {
     args->stored_samples_given = c->get_option("--stored-samples")->count() > 0;
     args->hidden_given = c->get_option("--hidden")->count() > 0;
     args->network_given = c->get_option("--network")->count() > 0;
+    args->latent_given = c->get_option("--latent")->count() > 0;
+    args->batch_size_given = c->get_option("--batch-size")->count() > 0;
     run_train(*args);
   });
 }

@@ -47,6 +47,16 @@ at::Tensor NetworkImpl::forward(const at::Tensor& x) {
   return h;
 }
 
+at::Tensor NetworkImpl::forward_layers(const at::Tensor& x, size_t begin, size_t end) {
+  if (begin > end || end > layers_.size()) {
+    throw std::invalid_argument("Network::forward_layers: layers [" + std::to_string(begin) + ", " + std::to_string(end) +
+                                ") of a network of " + std::to_string(layers_.size()));
+  }
+  at::Tensor h = shape_rows(x, shapes_[begin]);
+  for (size_t i = begin; i < end; ++i) h = layers_[i]->forward(h);
+  return h;
+}
+
 at::Tensor NetworkImpl::forward_samples(const at::Tensor& x, int64_t samples, int64_t first_row) {
   if (samples <= 0) throw std::invalid_argument("Network::forward_samples: samples must be positive");
   const auto rows_in = shape_rows(x, spec_.input);

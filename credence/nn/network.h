@@ -26,6 +26,10 @@ class NetworkImpl : public torch::nn::Cloneable<NetworkImpl> {
 
   // One pass (training: every stochastic layer draws once): [B, input...] -> [B, output...].
   at::Tensor forward(const at::Tensor& x);
+  // One pass through layers [begin, end) only: from begin 0, x is an input row batch; otherwise x
+  // is layer begin's input [B, layer_input_shape(begin)...]. The input to the last dense layer (a
+  // classifier's penultimate features) or a discriminator's body shared with another head.
+  at::Tensor forward_layers(const at::Tensor& x, size_t begin, size_t end);
   // S Monte Carlo samples in one batched pass: [B, input...] -> [S, B, output...]. Layers before
   // the first stochastic one are computed once for all samples; from there rows are tiled [S*B, ...].
   // `first_row`: where x starts within a prediction held over more rows (hold_weight_samples).

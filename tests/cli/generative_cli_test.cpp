@@ -19,17 +19,8 @@ using namespace credence::testing;
 
 namespace {
 
-// 300 images 8 x 8: the top or the bottom half bright, the rest dark, with noise.
-void write_halves(const std::string& directory, int64_t side = 8) {
-  std::filesystem::create_directories(directory);
-  auto g = core::make_generator(5);
-  for (const std::string prefix : {"train", "t10k"}) {
-    auto images = at::rand({300, side, side}, g) * 60.0;
-    for (int64_t i = 0; i < 300; ++i) images[i].slice(0, (i % 2) * side / 2, (i % 2) * side / 2 + side / 2) += 190.0;
-    data::write_idx(directory + "/" + prefix + "-images-idx3-ubyte.gz", images.clamp(0, 255).to(at::kByte), true);
-    data::write_idx(directory + "/" + prefix + "-labels-idx1-ubyte.gz", (at::arange(300) % 2).to(at::kByte), true);
-  }
-}
+// 300 images 8 x 8 (or side x side): the top or the bottom half bright, the rest dark, with noise.
+void write_halves(const std::string& directory, int64_t side = 8) { write_half_images(directory, side, 0, 5); }
 
 }  // namespace
 
@@ -93,7 +84,7 @@ TEST(GenerativeCli, BadInputIsOneLine) {
   ASSERT_EQ(run_cli("train --data " + dir.path("sine.csv") + " --target y --epochs 1 --quiet --out " + dir.path("r.credence")).exit_code, 0);
   expect_cli_error("sample --model " + dir.path("r.credence") + " --out " + dir.path("s.png"),
                    "--model: " + dir.path("r.credence") +
-                       " is a 'regression_network' model; sample draws from a generative model (train --task vae)",
+                       " is a 'regression_network' model; sample draws from a generative model (train --task vae, gan, dcgan or infogan)",
                    1, dir.path("s.png"));
 }
 
@@ -101,14 +92,7 @@ TEST(GenerativeCli, AnAutoencoderTrainsReconstructsAndScoresOtherImages) {
   TemporaryDirectory dir;
   write_halves(dir.path("halves"));
   // The other set: left or right halves bright, which the model never saw.
-  {
-    std::filesystem::create_directories(dir.path("sides"));
-    auto g = core::make_generator(6);
-    auto images = at::rand({300, 8, 8}, g) * 60.0;
-    for (int64_t i = 0; i < 300; ++i) images[i].slice(1, (i % 2) * 4, (i % 2) * 4 + 4) += 190.0;
-    data::write_idx(dir.path("sides") + "/t10k-images-idx3-ubyte.gz", images.clamp(0, 255).to(at::kByte), true);
-    data::write_idx(dir.path("sides") + "/t10k-labels-idx1-ubyte.gz", (at::arange(300) % 2).to(at::kByte), true);
-  }
+  write_half_images(dir.path("sides"), 8, 1, 6, {"t10k"});
   const std::string model = dir.path("ae.credence");
   const auto trained = run_cli("train --task autoencoder --data idx:" + dir.path("halves") +
                                " --latent 2 --hidden 32 --epochs 30 --batch-size 30 --lr 0.003 --seed 1 --out " + model);

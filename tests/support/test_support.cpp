@@ -2,6 +2,7 @@
 #include "support/test_support.h"
 
 #include "credence/core/rng.h"
+#include "credence/data/idx_file.h"
 #include "credence/nn/network_presets.h"
 
 #include <gtest/gtest.h>
@@ -47,6 +48,18 @@ void write_sine_csv(const std::string& path, int rows, unsigned seed) {
     out << a << "," << b << "," << std::sin(a) + 0.2 * b + 0.1 * normal(rng) << "\n";
   }
   write_text(path, out.str());
+}
+
+void write_half_images(const std::string& directory, int64_t side, int64_t axis, std::uint64_t seed,
+                       const std::vector<std::string>& prefixes) {
+  std::filesystem::create_directories(directory);
+  auto g = core::make_generator(seed);
+  for (const auto& prefix : prefixes) {
+    auto images = at::rand({300, side, side}, g) * 60.0;
+    for (int64_t i = 0; i < 300; ++i) images[i].slice(axis, (i % 2) * side / 2, (i % 2) * side / 2 + side / 2) += 190.0;
+    data::write_idx(directory + "/" + prefix + "-images-idx3-ubyte.gz", images.clamp(0, 255).to(at::kByte), true);
+    data::write_idx(directory + "/" + prefix + "-labels-idx1-ubyte.gz", (at::arange(300) % 2).to(at::kByte), true);
+  }
 }
 
 std::string read_text(const std::string& path) {

@@ -51,6 +51,11 @@ void write_text(const std::string& path, const std::string& text);
 // A regression CSV "a,b,y" of `rows` rows: a, b uniform on [-3, 3], y = sin(a) + 0.2 b + N(0, 0.1^2),
 // drawn from std::mt19937(seed).
 void write_sine_csv(const std::string& path, int rows, unsigned seed);
+// An IDX image folder of 300 images side x side per prefix ("train", "t10k"): a bright half (the
+// top or bottom half for axis 0, the left or right half for axis 1, alternating: the label 0 or 1)
+// on a dark noisy ground, pixels drawn from the seed.
+void write_half_images(const std::string& directory, int64_t side, int64_t axis, std::uint64_t seed,
+                       const std::vector<std::string>& prefixes = {"train", "t10k"});
 std::string read_text(const std::string& path);
 bool file_exists(const std::string& path);
 // Number of newline characters in text.

@@ -351,7 +351,8 @@ void run_train_classification(const TrainArguments& a) {
   if (!a.quiet) {
     double seconds = 0.0;
     for (const auto& h : fit.histories) seconds += h.seconds;
-    std::cerr << "trained " << fit.model.method() << " (" << members << (members == 1 ? " network" : " networks")
+    const auto networks = fit.model.members.size();  // a sampled posterior's stored draws, or the members
+    std::cerr << "trained " << fit.model.method() << " (" << networks << (networks == 1 ? " network" : " networks")
               << ") on " << data.inputs.size(0) << " rows x " << data.inputs.size(1) << " inputs, "
               << data.class_names.size() << " classes, in " << seconds << " s";
     if (a.temperature_scaling) {

@@ -108,6 +108,10 @@ Samples sample(inference::NetworkLogDensity& density, const nn::NetworkSpec& spe
   const auto started = std::chrono::steady_clock::now();
   std::ostringstream report;
   report.precision(4);
+  // The minibatch estimate of log p and its gradient that SWAG and SG-MCMC step on.
+  const inference::MinibatchLogDensity minibatch = [&density](const at::Tensor& q, at::Tensor& g, const at::Tensor& rows) {
+    return density.log_density_and_gradient(q, g, rows);
+  };
   if (s.method == "hmc") {
     auto hmc = s.hmc;
     auto nuts = hmc.nuts();
@@ -124,10 +128,7 @@ Samples sample(inference::NetworkLogDensity& density, const nn::NetworkSpec& spe
   } else if (s.method == "swag") {
     auto options = s.swag;
     options.progress(s.progress);
-    inference::MinibatchLogDensity f = [&density](const at::Tensor& q, at::Tensor& g, const at::Tensor& rows) {
-      return density.log_density_and_gradient(q, g, rows);
-    };
-    auto result = inference::run_swag(f, density.rows(), starting_positions(density, spec, s.seed, 1, device)[0], options,
+    auto result = inference::run_swag(minibatch, density.rows(), starting_positions(density, spec, s.seed, 1, device)[0], options,
                                       generator);
     for (int64_t k = 0; k < result.samples.size(0); ++k) out.positions.push_back(result.samples[k]);
     report << "swag: " << result.moments.count() << " snapshots (rank " << result.moments.deviations().size(1) << "), "
@@ -148,10 +149,7 @@ Samples sample(inference::NetworkLogDensity& density, const nn::NetworkSpec& spe
     auto options = s.sg_mcmc;
     options.kind(s.method == "sgld" ? inference::SgMcmcKind::sgld : inference::SgMcmcKind::sghmc);
     options.progress(s.progress);
-    inference::MinibatchLogDensity f = [&density](const at::Tensor& q, at::Tensor& g, const at::Tensor& rows) {
-      return density.log_density_and_gradient(q, g, rows);
-    };
-    auto result = inference::run_sg_mcmc(f, density.rows(), starting_positions(density, spec, s.seed, 1, device)[0], options,
+    auto result = inference::run_sg_mcmc(minibatch, density.rows(), starting_positions(density, spec, s.seed, 1, device)[0], options,
                                          generator);
     for (int64_t k = 0; k < result.samples.size(0); ++k) out.positions.push_back(result.samples[k]);
     report << s.method << ": " << options.cycles() << " cycles, " << result.samples.size(0) << " samples, "

@@ -17,10 +17,8 @@ BoundTrainingHistory train_vae(VariationalAutoencoder& vae, const at::Tensor& ro
       auto e = vae.elbo(x, generator);
       return {e.value, e.kl};
     }
-    auto bound = vae.importance_weighted_bound(x, k, generator, k);
-    at::NoGradGuard no_grad;
-    auto [mean, log_variance] = vae.encode(x);
-    return {bound, gaussian_kl_per_row(mean, log_variance)};
+    auto bound = vae.importance_weighted(x, k, generator, k);
+    return {bound.value, bound.kl};
   };
   return maximise_bound({vae.encoder, vae.decoder}, rows, options, generator, objective, k == 1 ? "elbo" : "iwae bound");
 }

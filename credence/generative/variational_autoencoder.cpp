@@ -57,8 +57,8 @@ EvidenceBound VariationalAutoencoder::elbo(const at::Tensor& x, at::Generator& g
   return bound;
 }
 
-at::Tensor VariationalAutoencoder::importance_weighted_bound(const at::Tensor& x, int64_t samples, at::Generator& generator,
-                                                             int64_t chunk) {
+EvidenceBound VariationalAutoencoder::importance_weighted(const at::Tensor& x, int64_t samples, at::Generator& generator,
+                                                         int64_t chunk) {
   if (samples < 1) throw std::invalid_argument("--importance-samples: expected at least 1, got " + std::to_string(samples));
   if (chunk < 1) throw std::invalid_argument("importance_weighted_bound: the chunk must be at least 1");
   auto [mean, log_variance] = encode(x);
@@ -88,7 +88,10 @@ at::Tensor VariationalAutoencoder::importance_weighted_bound(const at::Tensor& x
       maximum = new_max;
     }
   }
-  return maximum + at::log(total) - std::log(static_cast<double>(samples));
+  EvidenceBound bound;
+  bound.value = maximum + at::log(total) - std::log(static_cast<double>(samples));
+  bound.kl = gaussian_kl_per_row(mean, log_variance);
+  return bound;
 }
 
 }  // namespace credence::generative

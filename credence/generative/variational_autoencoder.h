@@ -63,7 +63,11 @@ class VariationalAutoencoder {
   // log (1/K) sum_k p(x, z_k) / q(z_k | x) per row [B] with z_k ~ q(z | x), K = `samples`, the
   // samples decoded `chunk` at a time (the bound over all of them, streamed). Its expectation
   // equals the ELBO's at K = 1 and does not decrease with K (Burda et al. 2015, theorem 1).
-  at::Tensor importance_weighted_bound(const at::Tensor& x, int64_t samples, at::Generator& generator, int64_t chunk = 64);
+  at::Tensor importance_weighted_bound(const at::Tensor& x, int64_t samples, at::Generator& generator, int64_t chunk = 64) {
+    return importance_weighted(x, samples, generator, chunk).value;
+  }
+  // The same bound with the KL of the one encoder pass it made (reconstruction left undefined).
+  EvidenceBound importance_weighted(const at::Tensor& x, int64_t samples, at::Generator& generator, int64_t chunk = 64);
 
   nn::Network encoder, decoder;
   int64_t latent;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 using namespace credence::testing;
 
 class SamplingCli : public ::testing::Test {
@@ -48,8 +50,10 @@ TEST_F(SamplingCli, TrainSwagPredictAndInspect) {
   auto predicted = run_cli("predict --model " + dir.path("model") + " --data " + dir.path("train.csv") + " --out " + dir.path("p.csv"));
   ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
   EXPECT_EQ(count_lines(read_text(dir.path("p.csv"))), 31);
+  // Refused before anything is written: the model file train_args names stays absent.
+  std::filesystem::remove(dir.path("model"));
   expect_cli_failure(train_args("--method swag --swag-epochs 1"), "--swag-epochs: expected at least 2 snapshot epochs, got 1",
-                     dir.path("model2"));
+                     dir.path("model"));
 }
 
 TEST_F(SamplingCli, BadInputIsOneLineAndNoFile) {

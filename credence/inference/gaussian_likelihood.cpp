@@ -78,6 +78,20 @@ std::pair<double, double> GaussianLikelihoodImpl::log_variance_and_derivative(do
   return {s, derivative};
 }
 
+std::pair<at::Tensor, at::Tensor> GaussianLikelihoodImpl::log_variance_and_derivative(const at::Tensor& raw) const {
+  auto s = raw;
+  auto derivative = at::ones_like(raw);
+  if (std::isfinite(options.max_log_variance())) {
+    derivative = derivative * at::sigmoid(options.max_log_variance() - s);
+    s = options.max_log_variance() - at::softplus(options.max_log_variance() - s);
+  }
+  if (std::isfinite(options.min_log_variance())) {
+    derivative = derivative * at::sigmoid(s - options.min_log_variance());
+    s = options.min_log_variance() + at::softplus(s - options.min_log_variance());
+  }
+  return {s, derivative};
+}
+
 int64_t GaussianLikelihoodImpl::output_width() const {
   return options.targets() * (options.noise() == NoiseModel::heteroscedastic ? 2 : 1);
 }

@@ -56,6 +56,7 @@ class GaussianLikelihoodImpl : public torch::nn::Cloneable<GaussianLikelihoodImp
   // The heteroscedastic head's log-variance from the raw output r, and its derivative ds/dr.
   at::Tensor log_variance(const at::Tensor& raw) const;
   std::pair<double, double> log_variance_and_derivative(double raw) const;
+  std::pair<at::Tensor, at::Tensor> log_variance_and_derivative(const at::Tensor& raw) const;
 
   // Element-wise -log N(y; f, sigma^2) = 0.5 exp(-s) (y - f)^2 + 0.5 s + 0.5 log(2 pi), s = log sigma^2;
   // y [...] for one target, [..., targets] for several.

@@ -11,18 +11,91 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <tuple>
 
 namespace credence::inference {
 
 namespace {
+
+// Products of each particle's matrices, [P, n, k] and so on with rows of stride k and any particle
+// stride. ATen's bmm pays a fixed cost per particle that exceeds the arithmetic of the small
+// layers the samplers take (SVGD's 20 particles of a 50-unit layer); there a plain loop runs, and
+// larger products, or one particle, keep BLAS.
+constexpr int64_t kLoopProductLimit = int64_t{1} << 15;  // multiply-adds per particle
+
+bool loop_product(int64_t particles, int64_t n, int64_t k, int64_t m) { return particles > 1 && n * k * m <= kLoopProductLimit; }
+
+// c[p] = a[p] b[p]': a [P, n, k], b [P, m, k] -> [P, n, m].
+at::Tensor product_transposed(const at::Tensor& a, const at::Tensor& b) {
+  const int64_t P = a.size(0), n = a.size(1), k = a.size(2), m = b.size(1);
+  if (!loop_product(P, n, k, m)) return at::bmm(a, b.transpose(1, 2)).contiguous();
+  auto c = at::empty({P, n, m}, a.options());
+  const double *ad = a.data_ptr<double>(), *bd = b.data_ptr<double>();
+  double* cd = c.data_ptr<double>();
+  for (int64_t p = 0; p < P; ++p) {
+    const double* ap = ad + p * a.stride(0);
+    const double* bp = bd + p * b.stride(0);
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < m; ++j) {
+        double sum = 0.0;
+        for (int64_t l = 0; l < k; ++l) sum += ap[i * k + l] * bp[j * k + l];
+        cd[(p * n + i) * m + j] = sum;
+      }
+    }
+  }
+  return c;
 }
+
+// c[p] = a[p]' b[p]: a [P, k, n], b [P, k, m] -> [P, n, m].
+at::Tensor transposed_product(const at::Tensor& a, const at::Tensor& b) {
+  const int64_t P = a.size(0), k = a.size(1), n = a.size(2), m = b.size(2);
+  if (!loop_product(P, n, k, m)) return at::bmm(a.transpose(1, 2), b).contiguous();
+  auto c = at::zeros({P, n, m}, a.options());
+  const double *ad = a.data_ptr<double>(), *bd = b.data_ptr<double>();
+  double* cd = c.data_ptr<double>();
+  for (int64_t p = 0; p < P; ++p) {
+    const double* ap = ad + p * a.stride(0);
+    const double* bp = bd + p * b.stride(0);
+    double* cp = cd + p * n * m;
+    for (int64_t l = 0; l < k; ++l) {
+      for (int64_t i = 0; i < n; ++i) {
+        const double v = ap[l * n + i];
+        for (int64_t j = 0; j < m; ++j) cp[i * m + j] += v * bp[l * m + j];
+      }
+    }
+  }
+  return c;
+}
+
+// c[p] = a[p] b[p]: a [P, n, k], b [P, k, m] -> [P, n, m].
+at::Tensor product(const at::Tensor& a, const at::Tensor& b) {
+  const int64_t P = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
+  if (!loop_product(P, n, k, m)) return at::bmm(a, b).contiguous();
+  auto c = at::zeros({P, n, m}, a.options());
+  const double *ad = a.data_ptr<double>(), *bd = b.data_ptr<double>();
+  double* cd = c.data_ptr<double>();
+  for (int64_t p = 0; p < P; ++p) {
+    const double* ap = ad + p * a.stride(0);
+    const double* bp = bd + p * b.stride(0);
+    double* cp = cd + p * n * m;
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t l = 0; l < k; ++l) {
+        const double v = ap[i * k + l];
+        for (int64_t j = 0; j < m; ++j) cp[i * m + j] += v * bp[l * m + j];
+      }
+    }
+  }
+  return c;
+}
+
+}  // namespace
 
 NetworkLogDensity::NetworkLogDensity(const nn::Network& net, const GaussianLikelihood& likelihood, const at::Tensor& x,
                                      const at::Tensor& y, const NetworkLogDensityOptions& options)
-    : likelihood_options_(likelihood->options), options_(options) {
+    : likelihood_options_(likelihood->options), likelihood_(likelihood->options), options_(options) {
   if (x.size(0) != y.size(0) || y.dim() != 1) throw std::invalid_argument("NetworkLogDensity: expected targets [N] for rows [N, ...]");
   x_ = x.to(at::kDouble);
-  y_ = y.to(at::kDouble);
+  y_ = y.to(at::kDouble).contiguous();
   set_up(net);
 }
 
@@ -31,7 +104,7 @@ NetworkLogDensity::NetworkLogDensity(const nn::Network& net, const at::Tensor& x
     : classification_(true), options_(options) {
   if (x.size(0) != labels.size(0) || labels.dim() != 1) throw std::invalid_argument("NetworkLogDensity: expected labels [N] for rows [N, ...]");
   x_ = x.to(at::kDouble);
-  y_ = labels.to(at::kLong);
+  y_ = labels.to(at::kLong).contiguous();
   set_up(net);
 }
 
@@ -90,7 +163,8 @@ void NetworkLogDensity::set_up(const nn::Network& net) {
       dense_layers_.push_back(slice);
     }
     tanh_ = chain.activation == nn::ActivationKind::tanh;
-    if (!plain || !(chain.activation == nn::ActivationKind::relu || tanh_)) dense_layers_.clear();
+    // The hand-written path loops over CPU memory; on another device the network goes through autograd.
+    if (!plain || !(chain.activation == nn::ActivationKind::relu || tanh_) || !x_.device().is_cpu()) dense_layers_.clear();
   }
 }
 
@@ -111,6 +185,17 @@ at::Tensor NetworkLogDensity::log_density_and_gradient_batch(const at::Tensor& p
     gradients = at::stack(grads);
     return at::tensor(values, positions.options().dtype(at::kDouble));
   }
+  return dense_evaluate(positions.to(at::kDouble).contiguous(), rows, &gradients);
+}
+
+// The dense chain written out: z_l = h_{l-1} W_l' + b_l, h_l = act(z_l), then the likelihood's
+// derivative with respect to the outputs carried back through the layers by hand. Only the matrix
+// products go through ATen; the element-wise work (biases, activations and their derivatives, the
+// likelihood, the priors) is one loop each over the buffers. For the small networks the samplers
+// take, an autograd graph or one ATen operation per step cost several times the arithmetic.
+at::Tensor NetworkLogDensity::dense_evaluate(const at::Tensor& q, const at::Tensor& rows, at::Tensor* gradients) const {
+  const int64_t particles = q.size(0);
+  const int64_t stride = q.size(1);  // = dimension_
   at::Tensor x = x_, y = y_;
   double scale = 1.0;
   if (rows.defined()) {
@@ -118,46 +203,149 @@ at::Tensor NetworkLogDensity::log_density_and_gradient_batch(const at::Tensor& p
     y = y_.index_select(0, rows);
     scale = static_cast<double>(x_.size(0)) / static_cast<double>(rows.numel());
   }
-  auto q = positions.to(at::kDouble).detach().clone().requires_grad_(true);
-  // [P, B, features]: the same rows for every particle.
-  auto h = x.reshape({x.size(0), -1}).unsqueeze(0).expand({particles, x.size(0), -1});
-  for (size_t l = 0; l < dense_layers_.size(); ++l) {
+  const int64_t batch = x.size(0);
+  x = x.reshape({batch, -1}).contiguous();
+  const double* qd = q.data_ptr<double>();
+  const size_t depth = dense_layers_.size();
+  auto activation = [&](double z) { return tanh_ ? std::tanh(z) : (z > 0.0 ? z : 0.0); };
+
+  // Forward. hidden[l]: layer l's output [P, B, out] (activated except for the last layer).
+  std::vector<at::Tensor> weights(depth), hidden(depth);
+  for (size_t l = 0; l < depth; ++l) {
     const auto& d = dense_layers_[l];
-    auto w = q.slice(1, d.weight_offset, d.weight_offset + d.in * d.out).reshape({particles, d.out, d.in});
-    if (d.bias_offset >= 0) {
-      auto b = q.slice(1, d.bias_offset, d.bias_offset + d.out).unsqueeze(1);
-      h = at::baddbmm(b, h, w.transpose(1, 2));
+    weights[l] = q.slice(1, d.weight_offset, d.weight_offset + d.in * d.out).view({particles, d.out, d.in});
+    const bool last = l + 1 == depth;
+    if (l == 0) {
+      // The rows are shared by every particle: one product [B, in] x [in, P * out], then
+      // rearranged to [P, B, out] with the bias and activation.
+      auto z = at::mm(x, weights[0].reshape({particles * d.out, d.in}).t()).contiguous();
+      hidden[0] = at::empty({particles, batch, d.out}, q.options());
+      const double* zd = z.data_ptr<double>();
+      double* hd = hidden[0].data_ptr<double>();
+      for (int64_t p = 0; p < particles; ++p) {
+        const double* bias = d.bias_offset >= 0 ? qd + p * stride + d.bias_offset : nullptr;
+        for (int64_t b = 0; b < batch; ++b) {
+          const double* zr = zd + (b * particles + p) * d.out;
+          double* hr = hd + (p * batch + b) * d.out;
+          for (int64_t o = 0; o < d.out; ++o) {
+            const double v = zr[o] + (bias ? bias[o] : 0.0);
+            hr[o] = last ? v : activation(v);
+          }
+        }
+      }
     } else {
-      h = at::bmm(h, w.transpose(1, 2));
+      hidden[l] = product_transposed(hidden[l - 1], weights[l]);
+      double* hd = hidden[l].data_ptr<double>();
+      for (int64_t p = 0; p < particles; ++p) {
+        const double* bias = d.bias_offset >= 0 ? qd + p * stride + d.bias_offset : nullptr;
+        double* hp = hd + p * batch * d.out;
+        for (int64_t i = 0; i < batch * d.out; ++i) {
+          const double v = hp[i] + (bias ? bias[i % d.out] : 0.0);
+          hp[i] = last ? v : activation(v);
+        }
+      }
     }
-    if (l + 1 < dense_layers_.size()) h = tanh_ ? at::tanh(h) : at::relu(h);
   }
-  at::Tensor log_likelihood;
-  if (classification_) {
-    const int64_t classes = h.size(2);
-    log_likelihood = -categorical_negative_log_likelihood(h.reshape({-1, classes}), y.repeat({particles}))
-                          .reshape({particles, -1})
-                          .sum(1);
-  } else {
-    auto mean = h.select(2, 0);
-    at::Tensor s;
-    switch (likelihood_options_.noise()) {
-      case NoiseModel::heteroscedastic: s = h.select(2, 1); break;
-      case NoiseModel::homoscedastic: s = q.select(1, network_size_).unsqueeze(1); break;
-      case NoiseModel::fixed: s = at::full({1, 1}, std::log(likelihood_options_.noise_variance()), q.options()); break;
-    }
-    auto residual = y.unsqueeze(0) - mean;
-    log_likelihood = -(0.5 * at::exp(-s) * residual * residual + 0.5 * s + core::kHalfLogTwoPi).sum(1);
-  }
-  auto weights = q.slice(1, 0, network_size_);
+
+  // The log-likelihood per particle, and g = d (scale * log-likelihood) / d outputs written over the
+  // outputs (they are not needed after it).
+  auto output = hidden.back();
+  const int64_t width = output.size(2);
+  double* od = output.data_ptr<double>();
+  auto logp = at::empty({particles}, q.options());
+  double* logp_d = logp.data_ptr<double>();
   const double precision = 1.0 / (options_.prior_sigma() * options_.prior_sigma());
-  auto logp = scale * log_likelihood - 0.5 * precision * (weights * weights).sum(1);
-  if (dimension_ > network_size_) {
-    auto d = (q.select(1, network_size_) - options_.log_noise_prior_mean()) / options_.log_noise_prior_sigma();
-    logp = logp - 0.5 * d * d;
+  const bool with_noise = dimension_ > network_size_;
+  if (gradients) *gradients = at::empty_like(q);
+  double* gd = gradients ? gradients->data_ptr<double>() : nullptr;
+  for (int64_t p = 0; p < particles; ++p) {
+    double log_likelihood = 0.0, grad_log_noise = 0.0;
+    double* op = od + p * batch * width;
+    if (classification_) {
+      const int64_t* labels = y.data_ptr<int64_t>();
+      for (int64_t b = 0; b < batch; ++b) {
+        double* row = op + b * width;
+        double top = row[0];
+        for (int64_t c = 1; c < width; ++c) top = std::max(top, row[c]);
+        double total = 0.0;
+        for (int64_t c = 0; c < width; ++c) total += std::exp(row[c] - top);
+        const double log_total = top + std::log(total);
+        log_likelihood += row[labels[b]] - log_total;
+        for (int64_t c = 0; c < width; ++c) row[c] = -std::exp(row[c] - log_total) * scale;
+        row[labels[b]] += scale;
+      }
+    } else {
+      const double* targets = y.data_ptr<double>();
+      const auto noise = likelihood_options_.noise();
+      const double shared_s = noise == NoiseModel::homoscedastic ? qd[p * stride + network_size_]
+                                                                 : std::log(likelihood_options_.noise_variance());
+      for (int64_t b = 0; b < batch; ++b) {
+        double* row = op + b * width;
+        double s = shared_s, ds_draw = 1.0;
+        if (noise == NoiseModel::heteroscedastic) std::tie(s, ds_draw) = likelihood_->log_variance_and_derivative(row[1]);
+        const double residual = targets[b] - row[0];
+        const double precision_residual = std::exp(-s) * residual;  // d LL_b / d mean_b
+        const double half_squared = 0.5 * precision_residual * residual;
+        log_likelihood -= half_squared + 0.5 * s + core::kHalfLogTwoPi;
+        const double d_log_variance = half_squared - 0.5;  // d LL_b / d s_b
+        row[0] = precision_residual * scale;
+        if (noise == NoiseModel::heteroscedastic) row[1] = d_log_variance * ds_draw * scale;
+        grad_log_noise += d_log_variance;
+      }
+      if (noise != NoiseModel::homoscedastic) grad_log_noise = 0.0;
+    }
+    // The priors, and their part of the gradient.
+    const double* qp = qd + p * stride;
+    double squares = 0.0;
+    for (int64_t i = 0; i < network_size_; ++i) squares += qp[i] * qp[i];
+    double value = scale * log_likelihood - 0.5 * precision * squares;
+    if (gd) {
+      double* gp = gd + p * stride;
+      for (int64_t i = 0; i < network_size_; ++i) gp[i] = -precision * qp[i];
+    }
+    if (with_noise) {
+      const double deviation = (qp[network_size_] - options_.log_noise_prior_mean()) / options_.log_noise_prior_sigma();
+      value -= 0.5 * deviation * deviation;
+      if (gd) gd[p * stride + network_size_] = scale * grad_log_noise - deviation / options_.log_noise_prior_sigma();
+    }
+    logp_d[p] = value;
   }
-  gradients = torch::autograd::grad({logp.sum()}, {q})[0];
-  return logp.detach();
+  if (!gradients) return logp;
+
+  // Backward: each layer's weight and bias gradients added into their slices, g carried down.
+  at::Tensor g = output;  // [P, B, out] of the current layer
+  for (size_t k = depth; k-- > 0;) {
+    const auto& d = dense_layers_[k];
+    // d log p / d W_k = g' h_{k-1} per particle: [P, out, in].
+    at::Tensor weight_product;
+    if (k == 0) {
+      // Against the shared rows: [P * out, B] x [B, in].
+      weight_product = at::mm(g.transpose(1, 2).reshape({particles * d.out, batch}), x).contiguous();
+    } else {
+      weight_product = transposed_product(g, hidden[k - 1]);
+    }
+    const double* pd = weight_product.data_ptr<double>();
+    const double* gk = g.data_ptr<double>();
+    for (int64_t p = 0; p < particles; ++p) {
+      double* gp = gd + p * stride;
+      const double* pp = pd + p * d.out * d.in;
+      for (int64_t i = 0; i < d.out * d.in; ++i) gp[d.weight_offset + i] += pp[i];
+      if (d.bias_offset >= 0) {
+        const double* rows_p = gk + p * batch * d.out;
+        for (int64_t b = 0; b < batch; ++b) {
+          for (int64_t o = 0; o < d.out; ++o) gp[d.bias_offset + o] += rows_p[b * d.out + o];
+        }
+      }
+    }
+    if (k == 0) break;
+    // g_{k-1} = (g_k W_k) * act'(z_{k-1}), with relu' = [h > 0] and tanh' = 1 - h^2 from h_{k-1}.
+    auto down = product(g, weights[k]);
+    double* dd = down.data_ptr<double>();
+    const double* hd = hidden[k - 1].data_ptr<double>();
+    for (int64_t i = 0, n = down.numel(); i < n; ++i) dd[i] *= tanh_ ? 1.0 - hd[i] * hd[i] : (hd[i] > 0.0 ? 1.0 : 0.0);
+    g = down;
+  }
+  return logp;
 }
 
 at::Tensor NetworkLogDensity::log_likelihood(const at::Tensor& outputs, const at::Tensor& y, const at::Tensor& log_noise) const {
@@ -165,7 +353,7 @@ at::Tensor NetworkLogDensity::log_likelihood(const at::Tensor& outputs, const at
   auto mean = outputs.select(-1, 0);
   at::Tensor s;
   switch (likelihood_options_.noise()) {
-    case NoiseModel::heteroscedastic: s = outputs.select(-1, 1); break;
+    case NoiseModel::heteroscedastic: s = likelihood_->log_variance(outputs.select(-1, 1)); break;
     case NoiseModel::homoscedastic: s = log_noise; break;
     case NoiseModel::fixed: s = at::full({}, std::log(likelihood_options_.noise_variance()), outputs.options()); break;
   }
@@ -173,11 +361,15 @@ at::Tensor NetworkLogDensity::log_likelihood(const at::Tensor& outputs, const at
   return -(0.5 * at::exp(-s) * residual * residual + 0.5 * s + core::kHalfLogTwoPi).sum();
 }
 
-at::Tensor NetworkLogDensity::evaluate(const at::Tensor& position, const at::Tensor& rows, bool with_gradient) {
+at::Tensor NetworkLogDensity::checked(const at::Tensor& position) const {
   if (position.dim() != 1 || position.numel() != dimension_) {
     throw std::invalid_argument("NetworkLogDensity: expected a position of " + std::to_string(dimension_) + " values");
   }
-  auto p = position.to(at::kDouble);
+  return position.to(at::kDouble).contiguous();
+}
+
+at::Tensor NetworkLogDensity::evaluate(const at::Tensor& position, const at::Tensor& rows, bool with_gradient) {
+  auto p = checked(position);
   torch::nn::utils::vector_to_parameters(p.slice(0, 0, network_size_), parameters_);
   at::Tensor log_noise;
   if (dimension_ > network_size_) log_noise = p.slice(0, network_size_, network_size_ + 1).squeeze().clone().detach().requires_grad_(with_gradient);
@@ -215,6 +407,12 @@ at::Tensor NetworkLogDensity::evaluate(const at::Tensor& position, const at::Ten
 }
 
 double NetworkLogDensity::log_density_and_gradient(const at::Tensor& position, at::Tensor& gradient, const at::Tensor& rows) {
+  if (!dense_layers_.empty()) {
+    at::Tensor gradients;
+    const double logp = dense_evaluate(checked(position).view({1, dimension_}), rows, &gradients).item<double>();
+    gradient = gradients.view({dimension_});
+    return logp;
+  }
   auto logp = evaluate(position, rows, true);
   gradient = gradient_;
   return logp.item<double>();
@@ -227,7 +425,10 @@ at::Tensor NetworkLogDensity::position_of(const nn::Network& net) const {
   return flat;
 }
 
-double NetworkLogDensity::log_density(const at::Tensor& position) { return evaluate(position, {}, false).item<double>(); }
+double NetworkLogDensity::log_density(const at::Tensor& position) {
+  if (!dense_layers_.empty()) return dense_evaluate(checked(position).view({1, dimension_}), {}, nullptr).item<double>();
+  return evaluate(position, {}, false).item<double>();
+}
 
 at::Tensor NetworkLogDensity::outputs(const at::Tensor& position) {
   torch::nn::utils::vector_to_parameters(position.to(at::kDouble).slice(0, 0, network_size_), parameters_);

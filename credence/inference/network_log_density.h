@@ -58,8 +58,9 @@ class NetworkLogDensity {
   double log_density_and_gradient(const at::Tensor& position, at::Tensor& gradient, const at::Tensor& rows = {});
   double log_density(const at::Tensor& position);
   // Every particle of positions [P, D] at once: log p [P] and gradients [P, D] on the same rows. A
-  // plain MLP (nn::dense_chain) runs as batched matrix products over the particles; any other
-  // network one particle after another.
+  // plain MLP (nn::dense_chain) runs as batched matrix products over the particles, its gradient
+  // written out by hand (as it is for one position); any other network one particle after another
+  // through autograd.
   at::Tensor log_density_and_gradient_batch(const at::Tensor& positions, at::Tensor& gradients, const at::Tensor& rows = {});
   bool batches_particles() const { return !dense_layers_.empty(); }
 
@@ -73,10 +74,16 @@ class NetworkLogDensity {
  private:
   void set_up(const nn::Network& net);
   at::Tensor log_likelihood(const at::Tensor& outputs, const at::Tensor& y, const at::Tensor& log_noise) const;
+  at::Tensor checked(const at::Tensor& position) const;
+  // The autograd path, for any network.
   at::Tensor evaluate(const at::Tensor& position, const at::Tensor& rows, bool with_gradient);
+  // The hand-written path of a plain dense chain: log p [P] of positions q [P, D] (float64,
+  // contiguous) and, when `gradients` is given, d log p / d q [P, D].
+  at::Tensor dense_evaluate(const at::Tensor& q, const at::Tensor& rows, at::Tensor* gradients) const;
 
   bool classification_ = false;
   GaussianLikelihoodOptions likelihood_options_;
+  GaussianLikelihood likelihood_{nullptr};  // regression: the noise model, with a heteroscedastic head's bounds
   NetworkLogDensityOptions options_;
   nn::Network net_ = nullptr;  // the float64 copy
   std::vector<at::Tensor> parameters_;

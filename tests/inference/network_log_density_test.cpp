@@ -41,6 +41,69 @@ TEST(NetworkLogDensity, ValueAndGradientOfALinearModel) {
   EXPECT_NEAR(density.log_density_and_gradient(q, gradient, rows), batch_expected, 1e-10);
 }
 
+// A hidden network's value against the formula applied to its own forward pass (outputs()), and the
+// hand-written gradient of the dense chain against central differences of the value, for every
+// noise model (the heteroscedastic head with fit_regression's bounds on its log-variance),
+// classification, and both activations.
+TEST(NetworkLogDensity, HandWrittenGradientOfAHiddenNetwork) {
+  const double sigma = 0.8;
+  for (const auto activation : {nn::ActivationKind::relu, nn::ActivationKind::tanh}) {
+    for (const int model : {0, 1, 2, 3}) {  // fixed, homoscedastic, heteroscedastic noise; classification
+      SCOPED_TRACE(std::to_string(static_cast<int>(activation)) + " model " + std::to_string(model));
+      auto generator = core::make_generator(3 + model);
+      auto x = at::randn({11, 3}, generator, at::kDouble);
+      auto y = at::randn({11}, generator, at::kDouble);
+      auto labels = at::tensor({0, 1, 2, 0, 1, 2, 0, 1, 2, 2, 1}, at::kLong);
+      const auto noise = model == 0 ? inference::NoiseModel::fixed
+                         : model == 1 ? inference::NoiseModel::homoscedastic : inference::NoiseModel::heteroscedastic;
+      // Tight bounds (-1.5, 1), so that the squashing matters at these outputs.
+      auto likelihood_options = inference::GaussianLikelihoodOptions().noise(noise).noise_variance(0.6);
+      if (model == 2) likelihood_options.min_log_variance(-1.5).max_log_variance(1.0);
+      inference::GaussianLikelihood likelihood(likelihood_options);
+      const int64_t outputs = model == 3 ? 3 : likelihood->output_width();
+      nn::Network net(nn::mlp_spec(3, {5, 4}, outputs, activation));
+      const auto options = inference::NetworkLogDensityOptions().prior_sigma(sigma);
+      auto density = model == 3 ? inference::NetworkLogDensity(net, x, labels, options)
+                                : inference::NetworkLogDensity(net, likelihood, x, y, options);
+      ASSERT_TRUE(density.batches_particles());
+      auto q = at::randn({density.dimension()}, generator, at::kDouble);
+      // The log-likelihood from the network's own outputs, by the formula.
+      auto f = density.outputs(q);
+      double log_likelihood = 0.0;
+      if (model == 3) {
+        log_likelihood = at::log_softmax(f, 1).gather(1, labels.unsqueeze(1)).sum().item<double>();
+      } else {
+        auto mean = f.select(1, 0);
+        at::Tensor s;
+        if (model == 0) s = at::full_like(mean, std::log(0.6));
+        if (model == 1) s = at::full_like(mean, q[-1].item<double>());
+        if (model == 2) {
+          auto upper = 1.0 - at::log1p(at::exp(1.0 - f.select(1, 1)));
+          s = -1.5 + at::log1p(at::exp(upper + 1.5));
+        }
+        auto r = y - mean;
+        log_likelihood = (-0.5 * at::exp(-s) * r * r - 0.5 * s - 0.5 * std::log(2 * M_PI)).sum().item<double>();
+      }
+      const int64_t weights = model == 1 ? density.dimension() - 1 : density.dimension();
+      auto w = q.slice(0, 0, weights);
+      double expected = log_likelihood - 0.5 * (w * w).sum().item<double>() / (sigma * sigma);
+      if (model == 1) expected -= 0.5 * q[-1].item<double>() * q[-1].item<double>() / 9.0;
+      at::Tensor gradient;
+      EXPECT_NEAR(density.log_density_and_gradient(q, gradient), expected, 1e-9);
+      EXPECT_NEAR(density.log_density(q), expected, 1e-9);
+      double worst = 0.0;
+      for (int64_t k = 0; k < density.dimension(); ++k) {
+        auto plus = q.clone(), minus = q.clone();
+        plus[k] += 1e-5;
+        minus[k] -= 1e-5;
+        const double numeric = (density.log_density(plus) - density.log_density(minus)) / 2e-5;
+        worst = std::max(worst, std::abs(gradient[k].item<double>() - numeric) / std::max(1.0, std::abs(numeric)));
+      }
+      EXPECT_LT(worst, 1e-6);
+    }
+  }
+}
+
 TEST(NetworkLogDensity, BatchedParticlesMatchOneAtATime) {
   for (const bool classification : {false, true}) {
     SCOPED_TRACE(classification);

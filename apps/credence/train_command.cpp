@@ -378,7 +378,6 @@ bool is_adversarial_task(const std::string& task) { return task == "gan" || task
 // --generator-lr, InfoGAN's 1e-3 unless given), beta1 0.5, minibatches of 64 unless given.
 void run_train_gan(const TrainArguments& a) {
   require(is_idx_spec(a.data), "--data", "--task " + a.task + " trains on images: expected idx:DIR");
-  require(!a.network_given, "--network", "--task " + a.task + " builds its own specs (docs/generative.md); --network is for autoencoder and vae");
   const auto variant = generative::gan_variant_from_string(a.task);
   generative::LatentLayout layout;
   layout.noise = a.latent_given ? a.latent : (variant == generative::GanVariant::infogan ? 62 : 100);
@@ -395,7 +394,22 @@ void run_train_gan(const TrainArguments& a) {
   const nn::Shape shape(images.sizes().begin() + 1, images.sizes().end());
   nn::NetworkSpec generator_spec, discriminator_spec;
   c10::optional<nn::NetworkSpec> q_spec;
-  if (variant == generative::GanVariant::gan) {
+  // Errors of a spec file's networks name the option and the file (the reader names the file itself).
+  const auto from_file = [&](const auto& build, bool name_file = true) {
+    try {
+      return build();
+    } catch (const std::invalid_argument& e) {
+      if (!a.network_given) throw;
+      throw std::invalid_argument("--network: " + (name_file ? a.network.network + ": " : std::string()) + e.what());
+    }
+  };
+  if (a.network_given) {
+    require(!a.hidden_given, "--hidden", "sizes the default networks; a --network spec file gives its own");
+    auto specs = from_file([&] { return generative::read_adversarial_specs(a.network.network, shape, layout); }, false);
+    generator_spec = specs.generator;
+    discriminator_spec = specs.discriminator;
+    q_spec = specs.q;
+  } else if (variant == generative::GanVariant::gan) {
     std::tie(generator_spec, discriminator_spec) = generative::dense_gan_specs(shape, layout.size());
   } else if (variant == generative::GanVariant::dcgan) {
     std::tie(generator_spec, discriminator_spec) = generative::dcgan_specs(shape, layout.size());
@@ -411,10 +425,10 @@ void run_train_gan(const TrainArguments& a) {
     net->reset_parameters();
     return net;
   };
-  auto generator_net = seeded(generator_spec);
-  auto discriminator_net = seeded(discriminator_spec);
+  auto generator_net = from_file([&] { return seeded(generator_spec); });
+  auto discriminator_net = from_file([&] { return seeded(discriminator_spec); });
   c10::optional<nn::Network> q_head;
-  if (q_spec) q_head = seeded(*q_spec);
+  if (q_spec) q_head = from_file([&] { return seeded(*q_spec); });
   generative::GanTrainOptions options;
   options.epochs = a.epochs;
   options.batch_size = a.batch_size_given ? a.batch_size : 64;
@@ -424,7 +438,7 @@ void run_train_gan(const TrainArguments& a) {
       a.generator_lr > 0.0 ? a.generator_lr : (variant == generative::GanVariant::infogan ? 1e-3 : options.learning_rate);
   options.progress = a.quiet ? nullptr : &std::cerr;
   io::AdversarialModel model{
-      generative::AdversarialNetwork(generator_net, discriminator_net, q_head, layout, shape, variant),
+      from_file([&] { return generative::AdversarialNetwork(generator_net, discriminator_net, q_head, layout, shape, variant); }),
       nlohmann::json{{"epochs", options.epochs}, {"batch_size", options.batch_size}, {"learning_rate", options.learning_rate},
                      {"generator_learning_rate", options.generator_learning_rate},
                      {"beta1", options.beta1}, {"beta2", options.beta2}, {"categorical_weight", options.categorical_weight},
@@ -663,7 +677,8 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()->group(forecasting);
   const std::string generative =
       "Generative models (--task autoencoder | vae | gan | dcgan | infogan, idx:DIR images; autoencoder, vae: --network "
-      "a file {\"encoder\": SPEC, \"decoder\": SPEC})";
+      "a file {\"encoder\": SPEC, \"decoder\": SPEC}; gan, dcgan, infogan: {\"generator\": SPEC, \"discriminator\": SPEC, "
+      "\"q\": SPEC (infogan)})";
   c->add_option("--latent", args->latent,
                 "Latent units of the VAE, code units of the auto-encoder (default 50); noise values of a GAN (100, infogan 62)")
       ->group(generative);

@@ -2,6 +2,7 @@
 #include "credence/generative/adversarial_network.h"
 
 #include "credence/core/gaussian.h"
+#include "credence/nn/network_options.h"
 
 #include <cmath>
 #include <numeric>
@@ -200,6 +201,48 @@ std::tuple<nn::NetworkSpec, nn::NetworkSpec, nn::NetworkSpec> infogan_specs(cons
                      {{"type", "leaky_relu"}, {"negative_slope", 0.2}},
                      {{"type", "linear"}, {"out_features", layout.categorical_width() + layout.continuous}}}};
   return {generator, discriminator, q};
+}
+
+AdversarialSpecs read_adversarial_specs(const std::string& path, const nn::Shape& data_shape, const LatentLayout& layout) {
+  const auto document = nn::read_spec_file(path);
+  if (!document.is_object()) throw std::invalid_argument(path + ": expected an object with a \"generator\" and a \"discriminator\" network spec");
+  for (const auto& [key, value] : document.items()) {
+    if (key != "generator" && key != "discriminator" && key != "q") {
+      throw std::invalid_argument(path + ": unknown part '" + key + "' (expected generator, discriminator and, for infogan, q)");
+    }
+  }
+  const auto part = [&](const std::string& name, const nn::Shape& input) {
+    if (!document.contains(name)) throw std::invalid_argument(path + ": the \"" + name + "\" network spec is missing");
+    auto spec = nn::NetworkSpec::from_json(document.at(name), path + ": " + name);
+    if (spec.input.empty()) spec.input = input;
+    return spec;
+  };
+  const auto with_width = [&](nn::NetworkSpec spec, const std::string& name, int64_t width) {
+    try {
+      nn::set_output_width(spec, width);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(path + ": " + name + ": " + e.what());
+    }
+    return spec;
+  };
+  AdversarialSpecs specs;
+  specs.generator = part("generator", {layout.size()});
+  specs.discriminator = with_width(part("discriminator", data_shape), "discriminator", 1);
+  if (layout.has_codes() != document.contains("q")) {
+    throw std::invalid_argument(path + (layout.has_codes() ? ": an infogan's codes need a \"q\" network spec (Q's head on the discriminator's body)"
+                                                          : ": a \"q\" network spec is for --task infogan"));
+  }
+  if (layout.has_codes()) {
+    nn::Shape features;
+    try {
+      nn::Network body(specs.discriminator);
+      features = body->layer_input_shape(body->size() - 1);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(path + ": discriminator: " + e.what());
+    }
+    specs.q = with_width(part("q", features), "q", layout.categorical_width() + layout.continuous);
+  }
+  return specs;
 }
 
 AdversarialNetwork::AdversarialNetwork(nn::Network generator_, nn::Network discriminator_, c10::optional<nn::Network> q_head_,

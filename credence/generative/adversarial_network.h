@@ -105,6 +105,17 @@ std::pair<nn::NetworkSpec, nn::NetworkSpec> dcgan_specs(const nn::Shape& data_sh
 std::tuple<nn::NetworkSpec, nn::NetworkSpec, nn::NetworkSpec> infogan_specs(const nn::Shape& data_shape, const LatentLayout& layout,
                                                                             DcganWidths widths = {});
 
+// The networks of a spec file {"generator": SPEC, "discriminator": SPEC, "q": SPEC} ("q" for an
+// InfoGAN's codes, and only there; train --network). Each spec's input shape may be left out (the
+// latent row, the images, the discriminator body's features), and so may the out_features of the
+// discriminator's and Q's last dense layers (one logit; the categorical logits and continuous
+// means). Throws std::invalid_argument naming the file and the part.
+struct AdversarialSpecs {
+  nn::NetworkSpec generator, discriminator;
+  c10::optional<nn::NetworkSpec> q;
+};
+AdversarialSpecs read_adversarial_specs(const std::string& path, const nn::Shape& data_shape, const LatentLayout& layout);
+
 class AdversarialNetwork {
  public:
   // Throws std::invalid_argument when the generator does not take [layout.size()] or its output

@@ -107,3 +107,53 @@ TEST(AdversarialCli, BadInputIsOneLine) {
   expect_cli_error("sample --threads 1 --model " + gan + " --code c=0..9 --out " + dir.path("s.png"),
                    "--code: " + gan + " is a gan without latent codes", 1, dir.path("s.png"));
 }
+
+// --network FILE: the spec file's networks are the ones trained and stored (inputs and the last
+// widths filled in), for infogan with its Q head; bad files are one line naming the file and part.
+TEST(AdversarialCli, NetworksFromASpecFile) {
+  TemporaryDirectory dir;
+  write_left_right_halves(dir.path("halves"));
+  const std::string data = " --threads 1 --data idx:" + dir.path("halves");
+  const std::string dense = R"({"type": "linear", "out_features": 16}, {"type": "leaky_relu", "negative_slope": 0.2})";
+  const std::string generator =
+      R"("generator": {"layers": [)" + dense + R"(, {"type": "linear", "out_features": 64}, {"type": "sigmoid"},
+                                  {"type": "unflatten", "shape": [1, 8, 8]}]})";
+  const std::string discriminator = R"("discriminator": {"layers": [{"type": "flatten"}, )" + dense + R"(, {"type": "linear"}]})";
+  const std::string q = R"("q": {"layers": [{"type": "linear", "out_features": 8}, {"type": "relu"}, {"type": "linear"}]})";
+  const std::string gan_file = dir.path("gan.json"), infogan_file = dir.path("infogan.json");
+  write_text(gan_file, "{" + generator + ", " + discriminator + "}");
+  write_text(infogan_file, "{" + generator + ", " + discriminator + ", " + q + "}");
+  for (const std::string task : {"dcgan", "infogan"}) {
+    const std::string model = dir.path(task + ".credence");
+    const std::string codes = task == "infogan" ? " --categorical 2 --continuous 1" : "";
+    const auto trained = run_cli("train --task " + task + data + codes + " --network " + (task == "infogan" ? infogan_file : gan_file) +
+                                 " --latent 6 --epochs 1 --batch-size 50 --seed 1 --quiet --out " + model);
+    ASSERT_EQ(trained.exit_code, 0) << trained.err;
+    const auto loaded = io::load_adversarial_model(model);
+    EXPECT_EQ(generative::to_string(loaded.gan.variant), task);
+    ASSERT_EQ(loaded.gan.generator->size(), 5u);
+    EXPECT_EQ(loaded.gan.generator->input_shape(), (nn::Shape{task == "infogan" ? 9 : 6}));
+    EXPECT_EQ(loaded.gan.discriminator->size(), 4u);
+    EXPECT_EQ(loaded.gan.discriminator->output_shape(), (nn::Shape{1}));
+    EXPECT_EQ(loaded.gan.q_head.has_value(), task == "infogan");
+    if (loaded.gan.q_head) {
+      EXPECT_EQ((*loaded.gan.q_head)->input_shape(), (nn::Shape{16}));
+      EXPECT_EQ((*loaded.gan.q_head)->output_shape(), (nn::Shape{3}));  // two categorical logits and one continuous mean
+    }
+    ASSERT_EQ(run_cli("sample --threads 1 --model " + model + " --count 4 --seed 2 --out " + dir.path(task + ".png")).exit_code, 0);
+  }
+  const std::string out = dir.path("bad.credence");
+  expect_cli_error("train --task infogan" + data + " --network " + gan_file + " --out " + out,
+                   "--network: " + gan_file + ": an infogan's codes need a \"q\" network spec (Q's head on the discriminator's body)", 1, out);
+  expect_cli_error("train --task gan" + data + " --network " + infogan_file + " --out " + out,
+                   "--network: " + infogan_file + ": a \"q\" network spec is for --task infogan", 1, out);
+  const std::string small = dir.path("small.json");
+  write_text(small, R"({"generator": {"layers": [{"type": "linear", "out_features": 49}, {"type": "unflatten", "shape": [1, 7, 7]}]}, )" +
+                        discriminator + "}");
+  expect_cli_error("train --task gan" + data + " --network " + small + " --out " + out,
+                   "--network: " + small + ": the generator's output [1, 7, 7] (layers[1], unflatten) does not match the images [1, 8, 8]", 1, out);
+  const std::string missing = dir.path("missing.json");
+  write_text(missing, "{" + generator + "}");
+  expect_cli_error("train --task gan" + data + " --network " + missing + " --out " + out,
+                   "--network: " + missing + ": the \"discriminator\" network spec is missing", 1, out);
+}

@@ -100,6 +100,20 @@ TEST(NetworkLogDensity, HandWrittenGradientOfAHiddenNetwork) {
         worst = std::max(worst, std::abs(gradient[k].item<double>() - numeric) / std::max(1.0, std::abs(numeric)));
       }
       EXPECT_LT(worst, 1e-6);
+      // A minibatch's estimate: its gradient against the differences of its own value.
+      auto rows = at::tensor({1, 4, 5, 9}, at::kLong);
+      at::Tensor batch_gradient, ignored;
+      density.log_density_and_gradient(q, batch_gradient, rows);
+      worst = 0.0;
+      for (int64_t k = 0; k < density.dimension(); ++k) {
+        auto plus = q.clone(), minus = q.clone();
+        plus[k] += 1e-5;
+        minus[k] -= 1e-5;
+        const double numeric = (density.log_density_and_gradient(plus, ignored, rows) -
+                                density.log_density_and_gradient(minus, ignored, rows)) / 2e-5;
+        worst = std::max(worst, std::abs(batch_gradient[k].item<double>() - numeric) / std::max(1.0, std::abs(numeric)));
+      }
+      EXPECT_LT(worst, 1e-6);
     }
   }
 }

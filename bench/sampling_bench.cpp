@@ -4,9 +4,14 @@
 //                [-7, 7], for seeds --seeds A-B, with the sampler's speed;
 //   uci METHOD:  one split of a UCI folder (--data DIR --split K): test RMSE and NLL, and the speed;
 //   svgd-cost:   SVGD with P particles against P deterministic networks trained for the same epochs
-//                on the same data (one run, the ratio of wall times).
-// Usage: sampling_bench gap|uci|svgd-cost [METHOD] [--threads T] [--seeds A-B] [--points N]
+//                on the same data (one run, the ratio of wall times);
+//   agreement:   one split of a UCI folder: HMC (the reference) and each method of --methods on the
+//                same training rows; per method, over the test rows, the mean absolute difference of
+//                predictive means in units of HMC's predictive standard deviation, and the ratio of
+//                predictive standard deviations (median and mean), with test RMSE and NLL.
+// Usage: sampling_bench gap|uci|svgd-cost|agreement [METHOD] [--threads T] [--seeds A-B] [--points N]
 //        [--hidden H] [--warmup W] [--draws D] [--chains C] [--max-tree-depth T] [--data DIR] [--split K] [--particles P]
+//        [--methods a,b,...] [--train-epochs E]
 #include "bench_support.h"
 #include "credence/core/rng.h"
 #include "credence/data/synthetic.h"
@@ -25,15 +30,16 @@ using namespace credence;
 namespace {
 
 struct Arguments {
-  std::string mode, method = "hmc", data = "../shared/data/uci/yacht";
+  std::string mode, method = "hmc", data = "../shared/data/uci/yacht",
+                    methods = "ensemble,laplace,swag,bbb,mcdropout,sgld,sghmc,svgd";
   int threads = 1;
   int64_t first_seed = 1, last_seed = 10, points = 200, hidden = 50, warmup = 500, draws = 500, chains = 4, split = 0,
-          particles = 20, epochs = 500, max_tree_depth = 10;
+          particles = 20, epochs = 500, max_tree_depth = 10, train_epochs = 400;
 };
 
 Arguments parse(int argc, char** argv) {
   Arguments a;
-  if (argc < 2) throw std::invalid_argument("usage: sampling_bench gap|uci|svgd-cost [METHOD] [options]");
+  if (argc < 2) throw std::invalid_argument("usage: sampling_bench gap|uci|svgd-cost|agreement [METHOD] [options]");
   a.mode = argv[1];
   int i = 2;
   if (i < argc && argv[i][0] != '-') a.method = argv[i++];
@@ -53,6 +59,8 @@ Arguments parse(int argc, char** argv) {
     else if (k == "--particles") a.particles = std::stoll(v);
     else if (k == "--epochs") a.epochs = std::stoll(v);
     else if (k == "--max-tree-depth") a.max_tree_depth = std::stoll(v);
+    else if (k == "--methods") a.methods = v;
+    else if (k == "--train-epochs") a.train_epochs = std::stoll(v);
     else throw std::invalid_argument("unknown option " + k);
   }
   return a;
@@ -99,14 +107,24 @@ void run_gap(const Arguments& a) {
               static_cast<long long>(a.last_seed - a.first_seed + 1));
 }
 
-void run_uci(const Arguments& a) {
+// Split --split of the UCI folder --data, with feature names x0, x1, ...
+struct UciSplit {
+  at::Tensor train_x, train_y, test_x, test_y;
+  std::vector<std::string> names;
+};
+
+UciSplit read_split(const Arguments& a) {
   auto set = data::read_uci_dataset(a.data);
   auto rows = set.split(a.split);
   auto inputs = set.inputs(), targets = set.targets();
-  auto train_x = inputs.index_select(0, rows.train_rows), train_y = targets.index_select(0, rows.train_rows);
-  auto test_x = inputs.index_select(0, rows.test_rows), test_y = targets.index_select(0, rows.test_rows);
-  std::vector<std::string> names;
-  for (int64_t k = 0; k < inputs.size(1); ++k) names.push_back("x" + std::to_string(k));
+  UciSplit u{inputs.index_select(0, rows.train_rows), targets.index_select(0, rows.train_rows),
+             inputs.index_select(0, rows.test_rows), targets.index_select(0, rows.test_rows), {}};
+  for (int64_t k = 0; k < inputs.size(1); ++k) u.names.push_back("x" + std::to_string(k));
+  return u;
+}
+
+void run_uci(const Arguments& a) {
+  const auto [train_x, train_y, test_x, test_y, names] = read_split(a);
   const auto started = std::chrono::steady_clock::now();
   auto fit = workflow::fit_regression(train_x, train_y, names, "y", fit_options(a, 0, train_x.size(0)));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -144,6 +162,66 @@ void run_svgd_cost(const Arguments& a) {
               svgd_seconds / autograd_seconds);
 }
 
+// The options of one method of the agreement table on `rows` training rows: the posterior methods
+// at their defaults, the trained ones (and Laplace's and SWAG's starting network) for
+// --train-epochs of Adam at 0.01, batch 32.
+workflow::RegressionFitOptions agreement_options(const Arguments& a, const std::string& method, int64_t rows) {
+  auto o = fit_options(a, 1, rows);
+  o.training(inference::TrainOptions().epochs(a.train_epochs).batch_size(32).learning_rate(1e-2).progress(nullptr));
+  if (method == "ensemble") {
+    o.posterior("").members(5).noise(inference::NoiseModel::heteroscedastic);
+  } else if (method == "bbb" || method == "mcdropout") {
+    o.posterior("").network(nn::NetworkOptions(o.network()).method(nn::MethodOptions().method(nn::method_from_string(method))));
+  } else {
+    o.posterior(method);
+    if (method == "swag") o.swag(inference::SwagOptions().pretrain_epochs(a.train_epochs));
+  }
+  return o;
+}
+
+void run_agreement(const Arguments& a) {
+  const auto [train_x, train_y, test_x, test_y, names] = read_split(a);
+  struct Predictive {
+    at::Tensor mean, sd;
+    double rmse = 0.0, nll = 0.0, seconds = 0.0;
+  };
+  auto fit_and_predict = [&](const workflow::RegressionFitOptions& o, std::string* report) {
+    const auto started = std::chrono::steady_clock::now();
+    auto fit = workflow::fit_regression(train_x, train_y, names, "y", o);
+    Predictive p;
+    p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    auto prediction = workflow::predict_regression(fit.model, test_x, 200, 0.95, 2, test_y);
+    auto scores = workflow::regression_scores(prediction, test_y);
+    p.mean = prediction.uncertainty.mean.to(at::kDouble);
+    p.sd = at::sqrt(prediction.uncertainty.total_variance.to(at::kDouble));
+    p.rmse = scores["rmse"].get<double>();
+    p.nll = scores["nll"].get<double>();
+    if (report) *report = fit.posterior_report;
+    return p;
+  };
+  std::string report;
+  auto reference = fit_and_predict(fit_options(a, 1, train_x.size(0)), &report);
+  std::printf("agreement %s split %lld, %lld test rows; reference hmc: rmse %.4f nll %.4f, %.1f s\n", a.data.c_str(),
+              static_cast<long long>(a.split), static_cast<long long>(test_x.size(0)), reference.rmse, reference.nll,
+              reference.seconds);
+  std::cout << report;
+  std::printf("| method | mean abs. difference of means / HMC sd | sd ratio, median | sd ratio, mean | test RMSE | test NLL | fit s |\n");
+  std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+  std::printf("| hmc | 0 | 1 | 1 | %.3f | %.3f | %.0f |\n", reference.rmse, reference.nll, reference.seconds);
+  std::string list = a.methods;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const auto method = list.substr(0, comma);
+    list = comma == std::string::npos ? "" : list.substr(comma + 1);
+    auto p = fit_and_predict(agreement_options(a, method, train_x.size(0)), nullptr);
+    const double difference = ((p.mean - reference.mean).abs() / reference.sd).mean().item<double>();
+    auto ratio = p.sd / reference.sd;
+    std::printf("| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f |\n", method.c_str(), difference, ratio.median().item<double>(),
+                ratio.mean().item<double>(), p.rmse, p.nll, p.seconds);
+    std::fflush(stdout);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -153,6 +231,7 @@ int main(int argc, char** argv) {
     if (a.mode == "gap") run_gap(a);
     else if (a.mode == "uci") run_uci(a);
     else if (a.mode == "svgd-cost") run_svgd_cost(a);
+    else if (a.mode == "agreement") run_agreement(a);
     else throw std::invalid_argument("unknown mode " + a.mode);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sampling_bench: %s\n", e.what());

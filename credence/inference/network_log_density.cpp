@@ -163,6 +163,14 @@ void NetworkLogDensity::set_up(const nn::Network& net) {
       dense_layers_.push_back(slice);
     }
     tanh_ = chain.activation == nn::ActivationKind::tanh;
+    // The hand-written path indexes the outputs by label: every label must name an output.
+    if (classification_ && y_.numel() > 0 && !chain.layers.empty()) {
+      const int64_t classes = chain.layers.back().weight.size(0);
+      if (y_.min().item<int64_t>() < 0 || y_.max().item<int64_t>() >= classes) {
+        throw std::invalid_argument("NetworkLogDensity: labels must lie in [0, " + std::to_string(classes) + ") for a network of " +
+                                    std::to_string(classes) + " outputs");
+      }
+    }
     // The hand-written path loops over CPU memory; on another device the network goes through autograd.
     if (!plain || !(chain.activation == nn::ActivationKind::relu || tanh_) || !x_.device().is_cpu()) dense_layers_.clear();
   }

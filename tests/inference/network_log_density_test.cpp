@@ -141,3 +141,11 @@ TEST(NetworkLogDensity, BatchedParticlesMatchOneAtATime) {
     }
   }
 }
+
+TEST(NetworkLogDensity, RefusesLabelsWithoutAnOutput) {
+  auto x = at::zeros({3, 2});
+  nn::Network net(nn::mlp_spec(2, {4}, 3));
+  EXPECT_THROW(inference::NetworkLogDensity(net, x, at::tensor({0, 3, 1}, at::kLong)), std::invalid_argument);
+  EXPECT_THROW(inference::NetworkLogDensity(net, x, at::tensor({0, -1, 1}, at::kLong)), std::invalid_argument);
+  EXPECT_NO_THROW(inference::NetworkLogDensity(net, x, at::tensor({0, 2, 1}, at::kLong)));
+}

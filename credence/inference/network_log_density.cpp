@@ -9,6 +9,7 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/nn/utils/convert_parameters.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <tuple>
@@ -25,11 +26,16 @@ constexpr int64_t kLoopProductLimit = int64_t{1} << 15;  // multiply-adds per pa
 
 bool loop_product(int64_t particles, int64_t n, int64_t k, int64_t m) { return particles > 1 && n * k * m <= kLoopProductLimit; }
 
+// Each writes its result into `c`, a buffer kept from call to call: buffers of some hundred
+// kilobytes (a UCI set's rows times 50 units) fresh for every gradient cost a page fault per page.
 // c[p] = a[p] b[p]': a [P, n, k], b [P, m, k] -> [P, n, m].
-at::Tensor product_transposed(const at::Tensor& a, const at::Tensor& b) {
+void product_transposed(const at::Tensor& a, const at::Tensor& b, at::Tensor& c) {
   const int64_t P = a.size(0), n = a.size(1), k = a.size(2), m = b.size(1);
-  if (!loop_product(P, n, k, m)) return at::bmm(a, b.transpose(1, 2)).contiguous();
-  auto c = at::empty({P, n, m}, a.options());
+  if (!loop_product(P, n, k, m)) {
+    at::bmm_out(c, a, b.transpose(1, 2));
+    return;
+  }
+  c.resize_({P, n, m});
   const double *ad = a.data_ptr<double>(), *bd = b.data_ptr<double>();
   double* cd = c.data_ptr<double>();
   for (int64_t p = 0; p < P; ++p) {
@@ -43,14 +49,16 @@ at::Tensor product_transposed(const at::Tensor& a, const at::Tensor& b) {
       }
     }
   }
-  return c;
 }
 
 // c[p] = a[p]' b[p]: a [P, k, n], b [P, k, m] -> [P, n, m].
-at::Tensor transposed_product(const at::Tensor& a, const at::Tensor& b) {
+void transposed_product(const at::Tensor& a, const at::Tensor& b, at::Tensor& c) {
   const int64_t P = a.size(0), k = a.size(1), n = a.size(2), m = b.size(2);
-  if (!loop_product(P, n, k, m)) return at::bmm(a.transpose(1, 2), b).contiguous();
-  auto c = at::zeros({P, n, m}, a.options());
+  if (!loop_product(P, n, k, m)) {
+    at::bmm_out(c, a.transpose(1, 2), b);
+    return;
+  }
+  c.resize_({P, n, m}).zero_();
   const double *ad = a.data_ptr<double>(), *bd = b.data_ptr<double>();
   double* cd = c.data_ptr<double>();
   for (int64_t p = 0; p < P; ++p) {
@@ -64,14 +72,16 @@ at::Tensor transposed_product(const at::Tensor& a, const at::Tensor& b) {
       }
     }
   }
-  return c;
 }
 
 // c[p] = a[p] b[p]: a [P, n, k], b [P, k, m] -> [P, n, m].
-at::Tensor product(const at::Tensor& a, const at::Tensor& b) {
+void product(const at::Tensor& a, const at::Tensor& b, at::Tensor& c) {
   const int64_t P = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
-  if (!loop_product(P, n, k, m)) return at::bmm(a, b).contiguous();
-  auto c = at::zeros({P, n, m}, a.options());
+  if (!loop_product(P, n, k, m)) {
+    at::bmm_out(c, a, b);
+    return;
+  }
+  c.resize_({P, n, m}).zero_();
   const double *ad = a.data_ptr<double>(), *bd = b.data_ptr<double>();
   double* cd = c.data_ptr<double>();
   for (int64_t p = 0; p < P; ++p) {
@@ -85,7 +95,24 @@ at::Tensor product(const at::Tensor& a, const at::Tensor& b) {
       }
     }
   }
-  return c;
+}
+
+// h = tanh(h) or relu(h), in place.
+void activate(double* __restrict h, int64_t n, bool tanh) {
+  if (tanh) {
+    for (int64_t i = 0; i < n; ++i) h[i] = std::tanh(h[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) h[i] = h[i] > 0.0 ? h[i] : 0.0;
+  }
+}
+
+// g *= act'(z) from the activation's output h: relu' = [h > 0], tanh' = 1 - h^2.
+void multiply_by_derivative(double* __restrict g, const double* __restrict h, int64_t n, bool tanh) {
+  if (tanh) {
+    for (int64_t i = 0; i < n; ++i) g[i] *= 1.0 - h[i] * h[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) g[i] = h[i] > 0.0 ? g[i] : 0.0;
+  }
 }
 
 }  // namespace
@@ -173,6 +200,13 @@ void NetworkLogDensity::set_up(const nn::Network& net) {
     }
     // The hand-written path loops over CPU memory; on another device the network goes through autograd.
     if (!plain || !(chain.activation == nn::ActivationKind::relu || tanh_) || !x_.device().is_cpu()) dense_layers_.clear();
+    const auto buffer = [&] { return at::empty({0}, x_.options().dtype(at::kDouble)); };
+    scratch_.first = buffer();
+    for (size_t l = 0; l < dense_layers_.size(); ++l) {
+      scratch_.hidden.push_back(buffer());
+      scratch_.products.push_back(buffer());
+      scratch_.downs.push_back(buffer());
+    }
   }
 }
 
@@ -201,7 +235,7 @@ at::Tensor NetworkLogDensity::log_density_and_gradient_batch(const at::Tensor& p
 // products go through ATen; the element-wise work (biases, activations and their derivatives, the
 // likelihood, the priors) is one loop each over the buffers. For the small networks the samplers
 // take, an autograd graph or one ATen operation per step cost several times the arithmetic.
-at::Tensor NetworkLogDensity::dense_evaluate(const at::Tensor& q, const at::Tensor& rows, at::Tensor* gradients) const {
+at::Tensor NetworkLogDensity::dense_evaluate(const at::Tensor& q, const at::Tensor& rows, at::Tensor* gradients) {
   const int64_t particles = q.size(0);
   const int64_t stride = q.size(1);  // = dimension_
   at::Tensor x = x_, y = y_;
@@ -215,7 +249,6 @@ at::Tensor NetworkLogDensity::dense_evaluate(const at::Tensor& q, const at::Tens
   x = x.reshape({batch, -1}).contiguous();
   const double* qd = q.data_ptr<double>();
   const size_t depth = dense_layers_.size();
-  auto activation = [&](double z) { return tanh_ ? std::tanh(z) : (z > 0.0 ? z : 0.0); };
 
   // Forward. hidden[l]: layer l's output [P, B, out] (activated except for the last layer).
   std::vector<at::Tensor> weights(depth), hidden(depth);
@@ -226,33 +259,33 @@ at::Tensor NetworkLogDensity::dense_evaluate(const at::Tensor& q, const at::Tens
     if (l == 0) {
       // The rows are shared by every particle: one product [B, in] x [in, P * out], then
       // rearranged to [P, B, out] with the bias and activation.
-      auto z = at::mm(x, weights[0].reshape({particles * d.out, d.in}).t()).contiguous();
-      hidden[0] = at::empty({particles, batch, d.out}, q.options());
+      auto& z = scratch_.first;
+      at::mm_out(z, x, weights[0].reshape({particles * d.out, d.in}).t());
+      hidden[0] = scratch_.hidden[0].resize_({particles, batch, d.out});
       const double* zd = z.data_ptr<double>();
       double* hd = hidden[0].data_ptr<double>();
       for (int64_t p = 0; p < particles; ++p) {
-        const double* bias = d.bias_offset >= 0 ? qd + p * stride + d.bias_offset : nullptr;
         for (int64_t b = 0; b < batch; ++b) {
           const double* zr = zd + (b * particles + p) * d.out;
-          double* hr = hd + (p * batch + b) * d.out;
-          for (int64_t o = 0; o < d.out; ++o) {
-            const double v = zr[o] + (bias ? bias[o] : 0.0);
-            hr[o] = last ? v : activation(v);
-          }
+          std::copy(zr, zr + d.out, hd + (p * batch + b) * d.out);
         }
       }
     } else {
-      hidden[l] = product_transposed(hidden[l - 1], weights[l]);
-      double* hd = hidden[l].data_ptr<double>();
+      product_transposed(hidden[l - 1], weights[l], scratch_.hidden[l]);
+      hidden[l] = scratch_.hidden[l];
+    }
+    // The bias, then the activation, each a loop of its own (no branch inside, so that they vectorise).
+    double* hd = hidden[l].data_ptr<double>();
+    if (d.bias_offset >= 0) {
       for (int64_t p = 0; p < particles; ++p) {
-        const double* bias = d.bias_offset >= 0 ? qd + p * stride + d.bias_offset : nullptr;
+        const double* bias = qd + p * stride + d.bias_offset;
         double* hp = hd + p * batch * d.out;
-        for (int64_t i = 0; i < batch * d.out; ++i) {
-          const double v = hp[i] + (bias ? bias[i % d.out] : 0.0);
-          hp[i] = last ? v : activation(v);
+        for (int64_t b = 0; b < batch; ++b) {
+          for (int64_t o = 0; o < d.out; ++o) hp[b * d.out + o] += bias[o];
         }
       }
     }
+    if (!last) activate(hd, hidden[l].numel(), tanh_);
   }
 
   // The log-likelihood per particle, and g = d (scale * log-likelihood) / d outputs written over the
@@ -325,12 +358,12 @@ at::Tensor NetworkLogDensity::dense_evaluate(const at::Tensor& q, const at::Tens
   for (size_t k = depth; k-- > 0;) {
     const auto& d = dense_layers_[k];
     // d log p / d W_k = g' h_{k-1} per particle: [P, out, in].
-    at::Tensor weight_product;
+    auto& weight_product = scratch_.products[k];
     if (k == 0) {
       // Against the shared rows: [P * out, B] x [B, in].
-      weight_product = at::mm(g.transpose(1, 2).reshape({particles * d.out, batch}), x).contiguous();
+      at::mm_out(weight_product, g.transpose(1, 2).reshape({particles * d.out, batch}), x);
     } else {
-      weight_product = transposed_product(g, hidden[k - 1]);
+      transposed_product(g, hidden[k - 1], weight_product);
     }
     const double* pd = weight_product.data_ptr<double>();
     const double* gk = g.data_ptr<double>();
@@ -347,10 +380,11 @@ at::Tensor NetworkLogDensity::dense_evaluate(const at::Tensor& q, const at::Tens
     }
     if (k == 0) break;
     // g_{k-1} = (g_k W_k) * act'(z_{k-1}), with relu' = [h > 0] and tanh' = 1 - h^2 from h_{k-1}.
-    auto down = product(g, weights[k]);
+    auto& down = scratch_.downs[k];
+    product(g, weights[k], down);
     double* dd = down.data_ptr<double>();
     const double* hd = hidden[k - 1].data_ptr<double>();
-    for (int64_t i = 0, n = down.numel(); i < n; ++i) dd[i] *= tanh_ ? 1.0 - hd[i] * hd[i] : (hd[i] > 0.0 ? 1.0 : 0.0);
+    multiply_by_derivative(dd, hd, down.numel(), tanh_);
     g = down;
   }
   return logp;

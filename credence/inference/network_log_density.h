@@ -79,7 +79,7 @@ class NetworkLogDensity {
   at::Tensor evaluate(const at::Tensor& position, const at::Tensor& rows, bool with_gradient);
   // The hand-written path of a plain dense chain: log p [P] of positions q [P, D] (float64,
   // contiguous) and, when `gradients` is given, d log p / d q [P, D].
-  at::Tensor dense_evaluate(const at::Tensor& q, const at::Tensor& rows, at::Tensor* gradients) const;
+  at::Tensor dense_evaluate(const at::Tensor& q, const at::Tensor& rows, at::Tensor* gradients);
 
   bool classification_ = false;
   GaussianLikelihoodOptions likelihood_options_;
@@ -98,6 +98,13 @@ class NetworkLogDensity {
     int64_t weight_offset = 0, bias_offset = -1, in = 0, out = 0;
   };
   std::vector<DenseSlice> dense_layers_;  // empty unless the network is a plain dense chain
+  // dense_evaluate's buffers, kept from call to call: the first layer's product, and per layer its
+  // output, its weight gradient's product and the derivative carried below it.
+  struct DenseScratch {
+    at::Tensor first;
+    std::vector<at::Tensor> hidden, products, downs;
+  };
+  DenseScratch scratch_;
   bool tanh_ = false;
 };
 

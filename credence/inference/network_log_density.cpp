@@ -51,30 +51,8 @@ void product_transposed(const at::Tensor& a, const at::Tensor& b, at::Tensor& c)
   }
 }
 
-// c[p] = a[p]' b[p]: a [P, k, n], b [P, k, m] -> [P, n, m].
-void transposed_product(const at::Tensor& a, const at::Tensor& b, at::Tensor& c) {
-  const int64_t P = a.size(0), k = a.size(1), n = a.size(2), m = b.size(2);
-  if (!loop_product(P, n, k, m)) {
-    at::bmm_out(c, a.transpose(1, 2), b);
-    return;
-  }
-  c.resize_({P, n, m}).zero_();
-  const double *ad = a.data_ptr<double>(), *bd = b.data_ptr<double>();
-  double* cd = c.data_ptr<double>();
-  for (int64_t p = 0; p < P; ++p) {
-    const double* ap = ad + p * a.stride(0);
-    const double* bp = bd + p * b.stride(0);
-    double* cp = cd + p * n * m;
-    for (int64_t l = 0; l < k; ++l) {
-      for (int64_t i = 0; i < n; ++i) {
-        const double v = ap[l * n + i];
-        for (int64_t j = 0; j < m; ++j) cp[i * m + j] += v * bp[l * m + j];
-      }
-    }
-  }
-}
-
-// c[p] = a[p] b[p]: a [P, n, k], b [P, k, m] -> [P, n, m].
+// c[p] = a[p] b[p]: a [P, n, k] with any strides (a transposed view too), b [P, k, m] with rows
+// of stride m -> [P, n, m].
 void product(const at::Tensor& a, const at::Tensor& b, at::Tensor& c) {
   const int64_t P = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
   if (!loop_product(P, n, k, m)) {
@@ -84,13 +62,14 @@ void product(const at::Tensor& a, const at::Tensor& b, at::Tensor& c) {
   c.resize_({P, n, m}).zero_();
   const double *ad = a.data_ptr<double>(), *bd = b.data_ptr<double>();
   double* cd = c.data_ptr<double>();
+  const int64_t row = a.stride(1), column = a.stride(2);
   for (int64_t p = 0; p < P; ++p) {
     const double* ap = ad + p * a.stride(0);
     const double* bp = bd + p * b.stride(0);
     double* cp = cd + p * n * m;
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t l = 0; l < k; ++l) {
-        const double v = ap[i * k + l];
+        const double v = ap[i * row + l * column];
         for (int64_t j = 0; j < m; ++j) cp[i * m + j] += v * bp[l * m + j];
       }
     }
@@ -363,7 +342,7 @@ at::Tensor NetworkLogDensity::dense_evaluate(const at::Tensor& q, const at::Tens
       // Against the shared rows: [P * out, B] x [B, in].
       at::mm_out(weight_product, g.transpose(1, 2).reshape({particles * d.out, batch}), x);
     } else {
-      transposed_product(g, hidden[k - 1], weight_product);
+      product(g.transpose(1, 2), hidden[k - 1], weight_product);
     }
     const double* pd = weight_product.data_ptr<double>();
     const double* gk = g.data_ptr<double>();

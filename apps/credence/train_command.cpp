@@ -370,6 +370,18 @@ void run_train_classification(const TrainArguments& a) {
   }
 }
 
+// build(), its errors naming --network and the spec file when the networks came from one (the
+// file's reader names the file itself: name_file false).
+template <typename Build>
+auto from_network_file(const TrainArguments& a, const Build& build, bool name_file) {
+  try {
+    return build();
+  } catch (const std::invalid_argument& e) {
+    if (!a.network_given) throw;
+    throw std::invalid_argument("--network: " + (name_file ? a.network.network + ": " : std::string()) + e.what());
+  }
+}
+
 bool is_adversarial_task(const std::string& task) { return task == "gan" || task == "dcgan" || task == "infogan"; }
 
 // A GAN, DCGAN or InfoGAN of idx:DIR images (pixels / 255 against the generator's sigmoid):
@@ -394,15 +406,7 @@ void run_train_gan(const TrainArguments& a) {
   const nn::Shape shape(images.sizes().begin() + 1, images.sizes().end());
   nn::NetworkSpec generator_spec, discriminator_spec;
   c10::optional<nn::NetworkSpec> q_spec;
-  // Errors of a spec file's networks name the option and the file (the reader names the file itself).
-  const auto from_file = [&](const auto& build, bool name_file = true) {
-    try {
-      return build();
-    } catch (const std::invalid_argument& e) {
-      if (!a.network_given) throw;
-      throw std::invalid_argument("--network: " + (name_file ? a.network.network + ": " : std::string()) + e.what());
-    }
-  };
+  const auto from_file = [&](const auto& build, bool name_file = true) { return from_network_file(a, build, name_file); };
   if (a.network_given) {
     require(!a.hidden_given, "--hidden", "sizes the default networks; a --network spec file gives its own");
     auto specs = from_file([&] { return generative::read_adversarial_specs(a.network.network, shape, layout); }, false);
@@ -465,15 +469,7 @@ void run_train_image_model(const TrainArguments& a) {
   const nn::Shape shape(images.sizes().begin() + 1, images.sizes().end());
   const auto likelihood = generative::DecoderLikelihood::bernoulli;
   const int64_t encoder_outputs = vae ? 2 * a.latent : a.latent;
-  // Errors of a spec file's networks name the option (the reader names the file itself).
-  const auto wrap = [&](const auto& build, bool name_file = true) {
-    try {
-      return build();
-    } catch (const std::invalid_argument& e) {
-      if (!a.network_given) throw;
-      throw std::invalid_argument("--network: " + (name_file ? a.network.network + ": " : std::string()) + e.what());
-    }
-  };
+  const auto wrap = [&](const auto& build, bool name_file = true) { return from_network_file(a, build, name_file); };
   std::pair<nn::NetworkSpec, nn::NetworkSpec> specs;
   if (a.network_given) {
     require(!a.hidden_given, "--hidden", "sizes the default networks; a --network spec file gives its own");

@@ -31,11 +31,11 @@ bool loop_product(int64_t particles, int64_t n, int64_t k, int64_t m) { return p
 // c[p] = a[p] b[p]': a [P, n, k], b [P, m, k] -> [P, n, m].
 void product_transposed(const at::Tensor& a, const at::Tensor& b, at::Tensor& c) {
   const int64_t P = a.size(0), n = a.size(1), k = a.size(2), m = b.size(1);
+  c.resize_({P, n, m});  // shrinking keeps the storage; ATen warns when an _out call must resize
   if (!loop_product(P, n, k, m)) {
     at::bmm_out(c, a, b.transpose(1, 2));
     return;
   }
-  c.resize_({P, n, m});
   const double *ad = a.data_ptr<double>(), *bd = b.data_ptr<double>();
   double* cd = c.data_ptr<double>();
   for (int64_t p = 0; p < P; ++p) {
@@ -55,11 +55,12 @@ void product_transposed(const at::Tensor& a, const at::Tensor& b, at::Tensor& c)
 // of stride m -> [P, n, m].
 void product(const at::Tensor& a, const at::Tensor& b, at::Tensor& c) {
   const int64_t P = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
+  c.resize_({P, n, m});
   if (!loop_product(P, n, k, m)) {
     at::bmm_out(c, a, b);
     return;
   }
-  c.resize_({P, n, m}).zero_();
+  c.zero_();
   const double *ad = a.data_ptr<double>(), *bd = b.data_ptr<double>();
   double* cd = c.data_ptr<double>();
   const int64_t row = a.stride(1), column = a.stride(2);
@@ -239,6 +240,7 @@ at::Tensor NetworkLogDensity::dense_evaluate(const at::Tensor& q, const at::Tens
       // The rows are shared by every particle: one product [B, in] x [in, P * out], then
       // rearranged to [P, B, out] with the bias and activation.
       auto& z = scratch_.first;
+      z.resize_({batch, particles * d.out});  // shrinking keeps the storage
       at::mm_out(z, x, weights[0].reshape({particles * d.out, d.in}).t());
       hidden[0] = scratch_.hidden[0].resize_({particles, batch, d.out});
       const double* zd = z.data_ptr<double>();
@@ -340,6 +342,7 @@ at::Tensor NetworkLogDensity::dense_evaluate(const at::Tensor& q, const at::Tens
     auto& weight_product = scratch_.products[k];
     if (k == 0) {
       // Against the shared rows: [P * out, B] x [B, in].
+      weight_product.resize_({particles * d.out, d.in});
       at::mm_out(weight_product, g.transpose(1, 2).reshape({particles * d.out, batch}), x);
     } else {
       product(g.transpose(1, 2), hidden[k - 1], weight_product);

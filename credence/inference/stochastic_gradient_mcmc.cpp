@@ -1,4 +1,4 @@
-// Cyclical SGLD and SGHMC.
+// Cyclical SGLD, pSGLD and SGHMC.
 #include "credence/inference/stochastic_gradient_mcmc.h"
 
 #include <chrono>
@@ -9,13 +9,33 @@
 
 namespace credence::inference {
 
-std::string to_string(SgMcmcKind kind) { return kind == SgMcmcKind::sgld ? "sgld" : "sghmc"; }
+std::string to_string(SgMcmcKind kind) {
+  switch (kind) {
+    case SgMcmcKind::sgld: return "sgld";
+    case SgMcmcKind::psgld: return "psgld";
+    case SgMcmcKind::sghmc: return "sghmc";
+  }
+  return "sgld";
+}
+
+SgMcmcKind sg_mcmc_kind(const std::string& method) {
+  for (auto kind : {SgMcmcKind::sgld, SgMcmcKind::psgld, SgMcmcKind::sghmc}) {
+    if (to_string(kind) == method) return kind;
+  }
+  throw std::invalid_argument("--method: '" + method + "' is not a stochastic-gradient sampler (sgld, psgld, sghmc)");
+}
+
+double default_learning_rate(SgMcmcKind kind) { return kind == SgMcmcKind::psgld ? 3e-3 : 0.05; }
+
+double peak_learning_rate(const SgMcmcOptions& options) {
+  return options.learning_rate() > 0.0 ? options.learning_rate() : default_learning_rate(options.kind());
+}
 
 void check_sg_mcmc_options(const SgMcmcOptions& o) {
   if (o.cycles() < 1) throw std::invalid_argument("--cycles: expected at least one cycle, got " + std::to_string(o.cycles()));
   if (o.epochs_per_cycle() < 1) throw std::invalid_argument("--epochs-per-cycle: expected at least one epoch");
   if (o.batch_size() < 1) throw std::invalid_argument("--batch-size: expected a positive batch size");
-  if (!(o.learning_rate() > 0.0) || !std::isfinite(o.learning_rate())) throw std::invalid_argument("--lr: expected a positive step");
+  if (!(o.learning_rate() >= 0.0) || !std::isfinite(o.learning_rate())) throw std::invalid_argument("--lr: expected a positive step");
   if (!(o.exploration_fraction() >= 0.0 && o.exploration_fraction() < 1.0)) {
     throw std::invalid_argument("--exploration-fraction: expected a value in [0, 1)");
   }
@@ -25,6 +45,8 @@ void check_sg_mcmc_options(const SgMcmcOptions& o) {
                                 " (the epochs of a cycle's sampling phase), got " + std::to_string(o.samples_per_cycle()));
   }
   if (!(o.friction() > 0.0 && o.friction() <= 1.0)) throw std::invalid_argument("--friction: expected a value in (0, 1]");
+  if (!(o.rms_decay() >= 0.0 && o.rms_decay() < 1.0)) throw std::invalid_argument("--rms-decay: expected a value in [0, 1)");
+  if (!(o.rms_floor() > 0.0) || !std::isfinite(o.rms_floor())) throw std::invalid_argument("--rms-floor: expected a positive floor");
 }
 
 double cyclical_step(double peak, int64_t k, int64_t cycle_steps) {
@@ -39,9 +61,12 @@ SgMcmcResult run_sg_mcmc(const MinibatchLogDensity& log_density, int64_t rows, c
   const int64_t batch = std::min(options.batch_size(), rows);
   const int64_t batches = (rows + batch - 1) / batch;
   const int64_t cycle_steps = options.epochs_per_cycle() * batches;
-  const double peak = options.learning_rate() / static_cast<double>(rows);
+  const double peak = peak_learning_rate(options) / static_cast<double>(rows);
   auto position = initial.to(at::kDouble).clone();
   auto velocity = at::zeros_like(position);
+  // psgld: the running mean of the squared per-row gradient (gradient / N). It starts at the first
+  // gradient's square rather than at zero, whose first steps would be 1 / floor times too long.
+  at::Tensor mean_square;
   std::vector<at::Tensor> samples;
   SgMcmcResult result;
   int64_t k = 0;
@@ -64,6 +89,22 @@ SgMcmcResult run_sg_mcmc(const MinibatchLogDensity& log_density, int64_t rows, c
         if (options.kind() == SgMcmcKind::sgld) {
           position += step * gradient;
           if (sampling) position += std::sqrt(2.0 * step) * at::normal(0.0, 1.0, position.sizes(), generator, position.options());
+        } else if (options.kind() == SgMcmcKind::psgld) {
+          // Li et al.'s update with G = diag(1 / (floor + sqrt(V))): drift step G grad, noise
+          // N(0, 2 step G). Their Gamma term (the derivative of G) is left out, as they do: V moves
+          // slowly at decay 0.99.
+          auto per_row = gradient / static_cast<double>(rows);
+          if (!mean_square.defined()) {
+            mean_square = per_row * per_row;
+          } else {
+            mean_square.mul_(options.rms_decay()).addcmul_(per_row, per_row, 1.0 - options.rms_decay());
+          }
+          auto preconditioner = 1.0 / (mean_square.sqrt() + options.rms_floor());
+          position.addcmul_(preconditioner, gradient, step);
+          if (sampling) {
+            position.addcmul_(preconditioner.sqrt_(),
+                              at::normal(0.0, 1.0, position.sizes(), generator, position.options()), std::sqrt(2.0 * step));
+          }
         } else {
           // eta = alpha * step: the terminal velocity eta / alpha * gradient moves as far per step as
           // SGLD's drift, so --lr means the same for both.

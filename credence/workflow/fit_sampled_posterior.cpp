@@ -18,7 +18,7 @@
 namespace credence::workflow {
 
 bool is_sampled_posterior(const std::string& method) {
-  return method == "hmc" || method == "sgld" || method == "sghmc" || method == "svgd" || method == "swag";
+  return method == "hmc" || method == "sgld" || method == "psgld" || method == "sghmc" || method == "svgd" || method == "swag";
 }
 
 namespace {
@@ -66,14 +66,16 @@ nlohmann::json settings_json(const SamplerSettings& s) {
     j.update({{"particles", v.particles()}, {"epochs", v.epochs()}, {"batch_size", v.batch_size()},
               {"learning_rate", v.learning_rate()}, {"kernel", "rbf, median heuristic"}});
   } else {
-    const auto& g = s.sg_mcmc;
+    auto g = s.sg_mcmc;
+    g.kind(inference::sg_mcmc_kind(s.method));
     j.update({{"cycles", g.cycles()},
               {"epochs_per_cycle", g.epochs_per_cycle()},
               {"batch_size", g.batch_size()},
-              {"learning_rate", g.learning_rate()},
+              {"learning_rate", inference::peak_learning_rate(g)},
               {"exploration_fraction", g.exploration_fraction()},
               {"samples_per_cycle", g.samples_per_cycle()}});
     if (s.method == "sghmc") j["friction"] = g.friction();
+    if (s.method == "psgld") j.update({{"rms_decay", g.rms_decay()}, {"rms_floor", g.rms_floor()}});
   }
   return j;
 }
@@ -147,7 +149,7 @@ Samples sample(inference::NetworkLogDensity& density, const nn::NetworkSpec& spe
            << " s (" << (density.batches_particles() ? "batched" : "one particle at a time") << ")\n";
   } else {
     auto options = s.sg_mcmc;
-    options.kind(s.method == "sgld" ? inference::SgMcmcKind::sgld : inference::SgMcmcKind::sghmc);
+    options.kind(inference::sg_mcmc_kind(s.method));
     options.progress(s.progress);
     auto result = inference::run_sg_mcmc(minibatch, density.rows(), starting_positions(density, spec, s.seed, 1, device)[0], options,
                                          generator);

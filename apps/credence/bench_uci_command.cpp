@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -34,7 +35,7 @@ struct BenchUciArguments {
   std::string epochs = "0";
   int64_t samples = 100, batch_size = 32;
   int jobs = 1;
-  double lr = 1e-3;
+  double lr = 1e-3, sampler_lr = 0.0;
   std::uint64_t seed = 0;
   bool quiet = false, autograd = false;
   DistributedArguments distributed;
@@ -79,6 +80,10 @@ std::vector<Candidate> method_candidates(const BenchUciArguments& a, const data:
     auto o = base;
     o.posterior(a.method);
     if (a.method == "swag") o.swag(inference::SwagOptions().pretrain_epochs(epochs).batch_size(a.batch_size));
+    if (a.sampler_lr > 0.0) {
+      o.sg_mcmc(inference::SgMcmcOptions(o.sg_mcmc()).learning_rate(a.sampler_lr));
+      o.svgd(inference::SvgdOptions(o.svgd()).learning_rate(a.sampler_lr));
+    }
     out.push_back({"defaults", o});
   } else if (ensemble) {
     for (double wd : {0.0, 1e-4}) {
@@ -192,6 +197,7 @@ void run_bench_uci(const BenchUciArguments& a) {
   if (!a.out.empty()) check_output("--out", a.out, {{"--dataset", a.dataset}});
   require(a.jobs >= 1, "--jobs", "expected at least 1");
   require(a.samples > 0, "--samples", "expected a positive number of samples");
+  require(a.sampler_lr >= 0.0 && std::isfinite(a.sampler_lr), "--sampler-lr", "expected a positive step");
   if (a.method != "ensemble" && !workflow::is_posterior_method(a.method)) {
     parse_choice("--method", a.method, nn::method_from_string);
   }
@@ -289,7 +295,7 @@ void add_bench_command(CLI::App& app) {
   auto* c = bench->add_subcommand("uci", "The UCI regression protocol with its fixed splits (one data set folder)");
   c->add_option("--dataset", args->dataset, "A folder of ../shared/data/uci (data.txt, index_*.txt, n_*.txt)")->required();
   c->add_option("--method", args->method,
-                "bbb | mcdropout | deterministic | ensemble (5 heteroscedastic networks) | laplace | swag | hmc | sgld | "
+                "bbb | mcdropout | deterministic | ensemble (5 heteroscedastic networks) | laplace | swag | hmc | sgld | psgld | "
                 "sghmc | svgd (their defaults)")
       ->capture_default_str();
   c->add_option("--splits", args->splits, "all, or the first N splits")->capture_default_str();
@@ -299,6 +305,7 @@ void add_bench_command(CLI::App& app) {
   c->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
   c->add_option("--lr", args->lr, "Adam learning rate")->capture_default_str();
   c->add_option("--lr-schedule", args->lr_schedule, "constant | cosine")->capture_default_str();
+  c->add_option("--sampler-lr", args->sampler_lr, "sgld, psgld, sghmc, svgd: the sampler's peak step (default: the method's own)");
   c->add_flag("--autograd", args->autograd, "Train with LibTorch autograd instead of the hand-written step");
   c->add_option("--samples", args->samples, "Monte Carlo samples per test row")->capture_default_str();
   c->add_option("--seed", args->seed, "Base seed (split k uses seed + 1000 k)")->capture_default_str();

@@ -91,8 +91,9 @@ SgMcmcResult run_sg_mcmc(const MinibatchLogDensity& log_density, int64_t rows, c
           if (sampling) position += std::sqrt(2.0 * step) * at::normal(0.0, 1.0, position.sizes(), generator, position.options());
         } else if (options.kind() == SgMcmcKind::psgld) {
           // Li et al.'s update with G = diag(1 / (floor + sqrt(V))): drift step G grad, noise
-          // N(0, 2 step G). Their Gamma term (the derivative of G) is left out, as they do: V moves
-          // slowly at decay 0.99.
+          // N(0, 2 step G). Their Gamma term (the derivative of G) is left out, as they do; that
+          // is exact only while V averages over more steps than the chain takes to mix (the test
+          // measures the bias when it does not).
           auto per_row = gradient / static_cast<double>(rows);
           if (!mean_square.defined()) {
             mean_square = per_row * per_row;

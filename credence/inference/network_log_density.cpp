@@ -470,7 +470,15 @@ nn::Network NetworkLogDensity::network_at(const at::Tensor& position) {
 
 GaussianLikelihood NetworkLogDensity::likelihood_at(const at::Tensor& position) const {
   auto options = likelihood_options_;
-  if (dimension_ > network_size_) options.noise_variance(std::exp(position[network_size_].item<double>()));
+  if (dimension_ > network_size_) {
+    const double log_variance = position[network_size_].item<double>();
+    const double variance = std::exp(log_variance);
+    if (!(variance > 0.0) || !std::isfinite(variance)) {
+      throw std::runtime_error("the sampled log noise variance is " + std::to_string(log_variance) +
+                               ", beyond what a double's exponential can hold");
+    }
+    options.noise_variance(variance);
+  }
   return GaussianLikelihood(options);
 }
 

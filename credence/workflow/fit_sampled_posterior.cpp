@@ -201,11 +201,20 @@ RegressionFit fit_sampled_regression(const at::Tensor& inputs, const at::Tensor&
   j["sampler"] = settings_json(settings);
   model.training_json = j.dump();
   auto samples = sample(density, spec, settings, device);
-  for (const auto& position : samples.positions) {
+  for (size_t k = 0; k < samples.positions.size(); ++k) {
+    const auto& position = samples.positions[k];
     auto member = density.network_at(position);
     member->to(device);
     model.members.push_back(member);
-    auto l = density.likelihood_at(position);
+    inference::GaussianLikelihood l = nullptr;
+    try {
+      l = density.likelihood_at(position);
+    } catch (const std::runtime_error& e) {
+      const bool unpreconditioned = options.posterior() == "sgld" || options.posterior() == "sghmc";
+      throw std::runtime_error("--method " + options.posterior() + ": sample " + std::to_string(k + 1) + " of " +
+                               std::to_string(samples.positions.size()) + ": " + e.what() + "; the sampler diverged (lower --lr" +
+                               (unpreconditioned ? ", or use --method psgld)" : ")"));
+    }
     l->to(device);
     model.likelihoods.push_back(l);
   }

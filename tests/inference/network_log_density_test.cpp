@@ -149,3 +149,23 @@ TEST(NetworkLogDensity, RefusesLabelsWithoutAnOutput) {
   EXPECT_THROW(inference::NetworkLogDensity(net, x, at::tensor({0, -1, 1}, at::kLong)), std::invalid_argument);
   EXPECT_NO_THROW(inference::NetworkLogDensity(net, x, at::tensor({0, 2, 1}, at::kLong)));
 }
+
+TEST(NetworkLogDensity, LikelihoodAtADivergedNoiseSampleIsAnError) {
+  // A sampler that diverged can leave a log noise variance whose exponential overflows (or
+  // underflows to 0): the member's likelihood is refused with the value, not built from inf or 0.
+  auto generator = core::make_generator(2);
+  auto x = at::randn({5, 2}, generator, at::kDouble);
+  auto y = at::randn({5}, generator, at::kDouble);
+  inference::GaussianLikelihood likelihood(inference::GaussianLikelihoodOptions().noise_variance(0.5));
+  inference::NetworkLogDensity density(nn::Network(nn::mlp_spec(2, {}, 1)), likelihood, x, y);
+  EXPECT_NEAR(density.likelihood_at(at::tensor({0.1, 0.2, 0.3, -1.5}, at::kDouble))->log_noise_variance.item<double>(), -1.5,
+              1e-12);
+  for (double log_variance : {770.9, -800.0}) {
+    try {
+      density.likelihood_at(at::tensor({0.1, 0.2, 0.3, log_variance}, at::kDouble));
+      ADD_FAILURE() << log_variance << " was accepted";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("log noise variance"), std::string::npos) << e.what();
+    }
+  }
+}

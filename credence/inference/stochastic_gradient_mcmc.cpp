@@ -93,14 +93,15 @@ SgMcmcResult run_sg_mcmc(const MinibatchLogDensity& log_density, int64_t rows, c
           // Li et al.'s update with G = diag(1 / (floor + sqrt(V))): drift step G grad, noise
           // N(0, 2 step G). Their Gamma term (the derivative of G) is left out, as they do; that
           // is exact only while V averages over more steps than the chain takes to mix (the test
-          // measures the bias when it does not).
-          auto per_row = gradient / static_cast<double>(rows);
+          // measures the bias when it does not). In place but for G itself: each temporary costs
+          // a pass over the weights, which on a small network is a good part of the step.
+          const double per_row_square = 1.0 / (static_cast<double>(rows) * static_cast<double>(rows));
           if (!mean_square.defined()) {
-            mean_square = per_row * per_row;
+            mean_square = gradient * gradient * per_row_square;
           } else {
-            mean_square.mul_(options.rms_decay()).addcmul_(per_row, per_row, 1.0 - options.rms_decay());
+            mean_square.mul_(options.rms_decay()).addcmul_(gradient, gradient, (1.0 - options.rms_decay()) * per_row_square);
           }
-          auto preconditioner = 1.0 / (mean_square.sqrt() + options.rms_floor());
+          auto preconditioner = mean_square.sqrt().add_(options.rms_floor()).reciprocal_();
           position.addcmul_(preconditioner, gradient, step);
           if (sampling) {
             position.addcmul_(preconditioner.sqrt_(),

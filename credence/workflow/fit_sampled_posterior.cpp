@@ -40,6 +40,11 @@ struct Samples {
   double seconds = 0.0;
 };
 
+// The stochastic-gradient sampler's options with the kind that --method names (sgld, psgld, sghmc).
+inference::SgMcmcOptions sg_mcmc_options(const SamplerSettings& s) {
+  return inference::SgMcmcOptions(s.sg_mcmc).kind(inference::sg_mcmc_kind(s.method));
+}
+
 nlohmann::json settings_json(const SamplerSettings& s) {
   nlohmann::json j{{"method", s.method},
                    {"prior_sigma", s.log_density.prior_sigma()},
@@ -66,8 +71,7 @@ nlohmann::json settings_json(const SamplerSettings& s) {
     j.update({{"particles", v.particles()}, {"epochs", v.epochs()}, {"batch_size", v.batch_size()},
               {"learning_rate", v.learning_rate()}, {"kernel", "rbf, median heuristic"}});
   } else {
-    auto g = s.sg_mcmc;
-    g.kind(inference::sg_mcmc_kind(s.method));
+    const auto g = sg_mcmc_options(s);
     j.update({{"cycles", g.cycles()},
               {"epochs_per_cycle", g.epochs_per_cycle()},
               {"batch_size", g.batch_size()},
@@ -148,8 +152,7 @@ Samples sample(inference::NetworkLogDensity& density, const nn::NetworkSpec& spe
     report << "svgd: " << options.particles() << " particles, " << result.gradient_evaluations << " steps in " << result.seconds
            << " s (" << (density.batches_particles() ? "batched" : "one particle at a time") << ")\n";
   } else {
-    auto options = s.sg_mcmc;
-    options.kind(inference::sg_mcmc_kind(s.method));
+    auto options = sg_mcmc_options(s);
     options.progress(s.progress);
     auto result = inference::run_sg_mcmc(minibatch, density.rows(), starting_positions(density, spec, s.seed, 1, device)[0], options,
                                          generator);

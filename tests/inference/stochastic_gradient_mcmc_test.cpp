@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 using namespace credence;
 
@@ -124,8 +126,10 @@ TEST(PreconditionedSgld, SamplesAGaussianWhoseScalesDifferTwentyfold) {
   // brings that product down to 0.01 / 0.05 = 0.2, and its samples have the target's moments.
   // The running mean of squared gradients must average over more steps than the wide coordinate
   // takes to mix (about 200 here): at Li et al.'s decay of 0.99 (a window of 100 steps) G follows
-  // the current position, and the left-out Gamma term widens the wide coordinate by about 40%; at
-  // 0.999 the wide coordinate is 7-10% wide on these three seeds, inside the tolerance below.
+  // the current position, and the left-out Gamma term widens the wide coordinate by about 40%. At
+  // 0.999 it is still wide: on seeds 1-12 its variance ratio was 1.07 to 1.15, and 1.46 on seed 6
+  // (whose ESS was 440), a bias of the method that the wide coordinate's checks below state. The
+  // sharp coordinate, where plain SGLD fails, is within 4% on every seed and is checked tightly.
   const int64_t chains = 200, cycles = 40, cycle = 100;
   static const auto sigma = at::tensor({0.05, 1.0}, at::kDouble);
   static const auto mean = at::tensor({0.5, -1.0}, at::kDouble);
@@ -157,7 +161,8 @@ TEST(PreconditionedSgld, SamplesAGaussianWhoseScalesDifferTwentyfold) {
     expected_variance[i] = v;
   }
   EXPECT_LT(std::abs(expected_variance[0] / 0.0025 - 1.0), 0.05);
-  for (std::uint64_t seed : {1, 2, 3}) {
+  std::vector<double> wide_ratios;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     auto generator = core::make_generator(seed);
     auto start = (mean + at::randn({chains, 2}, generator, at::kDouble) * sigma).reshape({-1});
@@ -174,14 +179,27 @@ TEST(PreconditionedSgld, SamplesAGaussianWhoseScalesDifferTwentyfold) {
     for (int i = 0; i < 2; ++i) {
       auto x = by_chain.select(2, i);
       const double ess = inference::effective_sample_size(x);
-      EXPECT_GT(ess, 1000.0) << i;
+      EXPECT_GT(ess, i == 0 ? 1000.0 : 300.0) << i;
       const double v = expected_variance[i];
-      // Within 4 Monte Carlo standard errors (se(mean) = sqrt(v / ESS), se(var) = v sqrt(2 / ESS)),
-      // plus 5% for the preconditioner's own fluctuation and the Gamma term pSGLD leaves out.
+      // Means within 4 Monte Carlo standard errors (se(mean) = sqrt(v / ESS)).
       EXPECT_NEAR(x.mean().item<double>(), mean[i].item<double>(), 4.0 * std::sqrt(v / ess)) << i;
-      EXPECT_NEAR(x.var().item<double>(), v, 4.0 * v * std::sqrt(2.0 / ess) + 0.05 * v) << i;
+      if (i == 0) {
+        // The sharp coordinate: within 4 standard errors (se(var) = v sqrt(2 / ESS)) plus 5% for
+        // the preconditioner's own fluctuation.
+        EXPECT_NEAR(x.var().item<double>(), v, 4.0 * v * std::sqrt(2.0 / ess) + 0.05 * v);
+      } else {
+        wide_ratios.push_back(x.var().item<double>() / v);
+        EXPECT_GT(wide_ratios.back(), 0.8);
+        EXPECT_LT(wide_ratios.back(), 1.6);
+      }
     }
   }
+  // The wide coordinate over the ten seeds: the median ratio (1.10 when this was written) within
+  // 10% below and 20% above the target; a method that corrected the Gamma term would still pass.
+  std::sort(wide_ratios.begin(), wide_ratios.end());
+  const double median = 0.5 * (wide_ratios[4] + wide_ratios[5]);
+  EXPECT_GT(median, 0.9);
+  EXPECT_LT(median, 1.2);
 }
 
 TEST(Svgd, MovesParticlesToACorrelatedGaussian) {

@@ -31,7 +31,7 @@ namespace {
 
 struct Arguments {
   std::string mode, method = "hmc", data = "../shared/data/uci/yacht",
-                    methods = "ensemble,laplace,swag,bbb,mcdropout,sgld,psgld,sghmc,svgd";
+                    methods = "ensemble,laplace,swag,bbb,mcdropout,sgld,psgld,sghmc,psghmc,svgd";
   int threads = 1;
   int64_t first_seed = 1, last_seed = 10, points = 200, hidden = 50, warmup = 500, draws = 500, chains = 4, split = 0,
           particles = 20, epochs = 500, max_tree_depth = 10, train_epochs = 400;

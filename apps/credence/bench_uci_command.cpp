@@ -296,7 +296,7 @@ void add_bench_command(CLI::App& app) {
   c->add_option("--dataset", args->dataset, "A folder of ../shared/data/uci (data.txt, index_*.txt, n_*.txt)")->required();
   c->add_option("--method", args->method,
                 "bbb | mcdropout | deterministic | ensemble (5 heteroscedastic networks) | laplace | swag | hmc | sgld | psgld | "
-                "sghmc | svgd (their defaults)")
+                "sghmc | psghmc | svgd (their defaults)")
       ->capture_default_str();
   c->add_option("--splits", args->splits, "all, or the first N splits")->capture_default_str();
   c->add_option("--jobs", args->jobs, "Splits run in parallel (one thread each; figures do not change)")->capture_default_str();
@@ -305,7 +305,7 @@ void add_bench_command(CLI::App& app) {
   c->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
   c->add_option("--lr", args->lr, "Adam learning rate")->capture_default_str();
   c->add_option("--lr-schedule", args->lr_schedule, "constant | cosine")->capture_default_str();
-  c->add_option("--sampler-lr", args->sampler_lr, "sgld, psgld, sghmc, svgd: the sampler's peak step (default: the method's own)");
+  c->add_option("--sampler-lr", args->sampler_lr, "sgld, psgld, sghmc, psghmc, svgd: the sampler's peak step (default: the method's own)");
   c->add_flag("--autograd", args->autograd, "Train with LibTorch autograd instead of the hand-written step");
   c->add_option("--samples", args->samples, "Monte Carlo samples per test row")->capture_default_str();
   c->add_option("--seed", args->seed, "Base seed (split k uses seed + 1000 k)")->capture_default_str();

@@ -49,7 +49,7 @@ struct TrainArguments {
   double validation_fraction = 0.0;
   int threads = 0;
   bool quiet = false, autograd = false, bootstrap = false;
-  // Sampled posteriors (--method hmc | sgld | psgld | sghmc | svgd).
+  // Sampled posteriors (--method hmc | sgld | psgld | sghmc | psghmc | svgd).
   int64_t chains = 4, warmup = 500, draws = 500, max_tree_depth = 10, stored_samples = 100, initial_steps = 500;
   double target_accept = 0.8;
   int64_t cycles = 10, epochs_per_cycle = 50, samples_per_cycle = 5, particles = 20;
@@ -588,7 +588,7 @@ void add_train_command(CLI::App& app) {
   c->add_option("--batch-size", args->batch_size, "Minibatch size (gan, dcgan, infogan: 64 unless given)")->capture_default_str();
   c->add_option("--lr", args->lr,
                 "Adam learning rate (gan, dcgan, infogan: 2e-4 unless given, beta1 0.5; sgld, sghmc: the cycles' peak step per "
-                "mean row, default 0.05; psgld: its peak RMSprop step, default 3e-3; swag: its SGD step, 0.05; svgd: its Adam step, "
+                "mean row, default 0.05; psgld, psghmc: the peak RMSprop step, default 3e-3; swag: its SGD step, 0.05; svgd: its Adam step, "
                 "default 0.01)")->capture_default_str();
   c->add_option("--lr-schedule", args->lr_schedule, "constant | cosine (annealed to zero over the epochs)")
       ->capture_default_str();
@@ -612,7 +612,7 @@ void add_train_command(CLI::App& app) {
   c->add_option("--patience", args->patience, "Stop after this many epochs without validation gain (0: never)")->capture_default_str();
   c->add_option("--samples", args->samples, "Monte Carlo samples for the validation NLL")->capture_default_str();
   c->add_option("--seed", args->seed, "Seed of the single generator behind every random draw")->capture_default_str();
-  const std::string sampling = "Sampled posteriors (--method hmc | sgld | psgld | sghmc | svgd | swag; --prior-sigma is the weight prior)";
+  const std::string sampling = "Sampled posteriors (--method hmc | sgld | psgld | sghmc | psghmc | svgd | swag; --prior-sigma is the weight prior)";
   c->add_option("--chains", args->chains, "hmc: NUTS chains")->capture_default_str()->group(sampling);
   c->add_option("--warmup", args->warmup, "hmc: warm-up iterations per chain (step size and mass matrix adaptation)")
       ->capture_default_str()->group(sampling);
@@ -634,19 +634,19 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()->group(sampling);
   c->add_option("--swag-rank", args->swag_rank, "swag: deviations kept for the low-rank covariance (Maddox et al.: 20)")
       ->capture_default_str()->group(sampling);
-  c->add_option("--cycles", args->cycles, "sgld, psgld, sghmc: step-size cycles (cosine, Zhang et al. 2020)")
+  c->add_option("--cycles", args->cycles, "sgld, psgld, sghmc, psghmc: step-size cycles (cosine, Zhang et al. 2020)")
       ->capture_default_str()->group(sampling);
-  c->add_option("--epochs-per-cycle", args->epochs_per_cycle, "sgld, psgld, sghmc: epochs in one cycle")
+  c->add_option("--epochs-per-cycle", args->epochs_per_cycle, "sgld, psgld, sghmc, psghmc: epochs in one cycle")
       ->capture_default_str()->group(sampling);
   c->add_option("--exploration-fraction", args->exploration_fraction,
-                "sgld, psgld, sghmc: the first part of each cycle that optimises without noise")
+                "sgld, psgld, sghmc, psghmc: the first part of each cycle that optimises without noise")
       ->capture_default_str()->group(sampling);
-  c->add_option("--samples-per-cycle", args->samples_per_cycle, "sgld, psgld, sghmc: samples from each cycle's last epochs")
+  c->add_option("--samples-per-cycle", args->samples_per_cycle, "sgld, psgld, sghmc, psghmc: samples from each cycle's last epochs")
       ->capture_default_str()->group(sampling);
-  c->add_option("--friction", args->friction, "sghmc: friction (1 - momentum)")->capture_default_str()->group(sampling);
-  c->add_option("--rms-decay", args->rms_decay, "psgld: decay of the running mean of squared gradients (Li et al. 2016)")
+  c->add_option("--friction", args->friction, "sghmc, psghmc: friction (1 - momentum)")->capture_default_str()->group(sampling);
+  c->add_option("--rms-decay", args->rms_decay, "psgld, psghmc: decay of the running mean of squared gradients (Li et al. 2016)")
       ->capture_default_str()->group(sampling);
-  c->add_option("--rms-floor", args->rms_floor, "psgld: floor added to the root mean square in the preconditioner")
+  c->add_option("--rms-floor", args->rms_floor, "psgld, psghmc: floor added to the root mean square in the preconditioner")
       ->capture_default_str()->group(sampling);
   c->add_option("--particles", args->particles, "svgd: particles (networks)")->capture_default_str()->group(sampling);
   const std::string checkpoints = "Checkpoints (bbb, mcdropout, deterministic, ensembles)";

@@ -1,6 +1,7 @@
-// Cyclical SGLD, pSGLD and SGHMC.
+// Cyclical SGLD, pSGLD, SGHMC and pSGHMC.
 #include "credence/inference/stochastic_gradient_mcmc.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ostream>
@@ -9,23 +10,30 @@
 
 namespace credence::inference {
 
-std::string to_string(SgMcmcKind kind) {
-  switch (kind) {
-    case SgMcmcKind::sgld: return "sgld";
-    case SgMcmcKind::psgld: return "psgld";
-    case SgMcmcKind::sghmc: return "sghmc";
-  }
-  return "sgld";
+std::string to_string(SgMcmcKind kind) { return sg_mcmc_method_names().at(static_cast<size_t>(kind)); }
+
+const std::vector<std::string>& sg_mcmc_method_names() {
+  static const std::vector<std::string> names{"sgld", "psgld", "sghmc", "psghmc"};
+  return names;
+}
+
+bool is_sg_mcmc_method(const std::string& method) {
+  const auto& names = sg_mcmc_method_names();
+  return std::find(names.begin(), names.end(), method) != names.end();
 }
 
 SgMcmcKind sg_mcmc_kind(const std::string& method) {
-  for (auto kind : {SgMcmcKind::sgld, SgMcmcKind::psgld, SgMcmcKind::sghmc}) {
-    if (to_string(kind) == method) return kind;
+  const auto& names = sg_mcmc_method_names();
+  const auto found = std::find(names.begin(), names.end(), method);
+  if (found == names.end()) {
+    throw std::invalid_argument("--method: '" + method + "' is not a stochastic-gradient sampler (sgld, psgld, sghmc, psghmc)");
   }
-  throw std::invalid_argument("--method: '" + method + "' is not a stochastic-gradient sampler (sgld, psgld, sghmc)");
+  return static_cast<SgMcmcKind>(found - names.begin());
 }
 
-double default_learning_rate(SgMcmcKind kind) { return kind == SgMcmcKind::psgld ? 3e-3 : 0.05; }
+bool is_preconditioned(SgMcmcKind kind) { return kind == SgMcmcKind::psgld || kind == SgMcmcKind::psghmc; }
+
+double default_learning_rate(SgMcmcKind kind) { return is_preconditioned(kind) ? 3e-3 : 0.05; }
 
 double peak_learning_rate(const SgMcmcOptions& options) {
   return options.learning_rate() > 0.0 ? options.learning_rate() : default_learning_rate(options.kind());
@@ -64,7 +72,7 @@ SgMcmcResult run_sg_mcmc(const MinibatchLogDensity& log_density, int64_t rows, c
   const double peak = peak_learning_rate(options) / static_cast<double>(rows);
   auto position = initial.to(at::kDouble).clone();
   auto velocity = at::zeros_like(position);
-  // psgld: the running mean of the squared per-row gradient (gradient / N). It starts at the first
+  // psgld, psghmc: the running mean of the squared per-row gradient (gradient / N). It starts at the first
   // gradient's square rather than at zero, whose first steps would be 1 / floor times too long.
   at::Tensor mean_square;
   std::vector<at::Tensor> samples;
@@ -73,7 +81,7 @@ SgMcmcResult run_sg_mcmc(const MinibatchLogDensity& log_density, int64_t rows, c
   for (int64_t cycle = 0; cycle < options.cycles(); ++cycle) {
     for (int64_t epoch = 0; epoch < options.epochs_per_cycle(); ++epoch) {
       // One batch of all rows: the full data, no permutation (undefined rows mean all of them).
-    auto order = batches > 1 ? at::randperm(rows, generator, at::TensorOptions().dtype(at::kLong)) : at::Tensor();
+      auto order = batches > 1 ? at::randperm(rows, generator, at::TensorOptions().dtype(at::kLong)) : at::Tensor();
       for (int64_t b = 0; b < batches; ++b, ++k) {
         auto index = batches > 1 ? order.slice(0, b * batch, std::min(rows, (b + 1) * batch)) : at::Tensor();
         at::Tensor gradient;
@@ -86,35 +94,49 @@ SgMcmcResult run_sg_mcmc(const MinibatchLogDensity& log_density, int64_t rows, c
         const double step = cyclical_step(peak, k, cycle_steps);
         const double phase = static_cast<double>(k % cycle_steps) / static_cast<double>(cycle_steps);
         const bool sampling = phase >= options.exploration_fraction();
-        if (options.kind() == SgMcmcKind::sgld) {
-          position += step * gradient;
-          if (sampling) position += std::sqrt(2.0 * step) * at::normal(0.0, 1.0, position.sizes(), generator, position.options());
-        } else if (options.kind() == SgMcmcKind::psgld) {
-          // Li et al.'s update with G = diag(1 / (floor + sqrt(V))): drift step G grad, noise
-          // N(0, 2 step G). Their Gamma term (the derivative of G) is left out, as they do; that
-          // is exact only while V averages over more steps than the chain takes to mix (the test
-          // measures the bias when it does not). In place but for G itself: each temporary costs
-          // a pass over the weights, which on a small network is a good part of the step.
+        // psgld and psghmc: G = diag(1 / (floor + sqrt(V))), V the running mean of the squared
+        // per-row gradient. Their Gamma term (the derivative of G) is left out, as Li et al. and
+        // Springenberg et al. do; that is exact only while V averages over more steps than the
+        // chain takes to mix (the tests measure the bias when it does not). The updates run in
+        // place but for G itself: each temporary costs a pass over the weights, which on a small
+        // network is a good part of the step.
+        at::Tensor preconditioner;
+        if (is_preconditioned(options.kind())) {
           const double per_row_square = 1.0 / (static_cast<double>(rows) * static_cast<double>(rows));
           if (!mean_square.defined()) {
             mean_square = gradient * gradient * per_row_square;
           } else {
             mean_square.mul_(options.rms_decay()).addcmul_(gradient, gradient, (1.0 - options.rms_decay()) * per_row_square);
           }
-          auto preconditioner = mean_square.sqrt().add_(options.rms_floor()).reciprocal_();
-          position.addcmul_(preconditioner, gradient, step);
-          if (sampling) {
-            position.addcmul_(preconditioner.sqrt_(),
-                              at::normal(0.0, 1.0, position.sizes(), generator, position.options()), std::sqrt(2.0 * step));
-          }
-        } else {
-          // eta = alpha * step: the terminal velocity eta / alpha * gradient moves as far per step as
-          // SGLD's drift, so --lr means the same for both.
-          const double alpha = options.friction();
-          const double eta = alpha * step;
-          velocity = (1.0 - alpha) * velocity + eta * gradient;
-          if (sampling) velocity += std::sqrt(2.0 * alpha * eta) * at::normal(0.0, 1.0, position.sizes(), generator, position.options());
-          position += velocity;
+          preconditioner = mean_square.sqrt().add_(options.rms_floor()).reciprocal_();
+        }
+        auto noise = [&] { return at::normal(0.0, 1.0, position.sizes(), generator, position.options()); };
+        // eta = alpha * step: the terminal velocity eta / alpha * gradient moves as far per step as
+        // SGLD's drift, so --lr means the same for SGHMC as for SGLD (and for pSGHMC as for pSGLD).
+        const double alpha = options.friction();
+        const double eta = alpha * step;
+        switch (options.kind()) {
+          case SgMcmcKind::sgld:
+            position.add_(gradient, step);
+            if (sampling) position.add_(noise(), std::sqrt(2.0 * step));
+            break;
+          case SgMcmcKind::psgld:
+            // Li et al.'s update: drift step G grad, noise N(0, 2 step G).
+            position.addcmul_(preconditioner, gradient, step);
+            if (sampling) position.addcmul_(preconditioner.sqrt_(), noise(), std::sqrt(2.0 * step));
+            break;
+          case SgMcmcKind::sghmc:
+            velocity.mul_(1.0 - alpha).add_(gradient, eta);
+            if (sampling) velocity.add_(noise(), std::sqrt(2.0 * alpha * eta));
+            position.add_(velocity);
+            break;
+          case SgMcmcKind::psghmc:
+            // SGHMC with the inverse mass G: v = (1 - alpha) v + eta G grad + N(0, 2 alpha eta G),
+            // the friction alpha the same in every coordinate.
+            velocity.mul_(1.0 - alpha).addcmul_(preconditioner, gradient, eta);
+            if (sampling) velocity.addcmul_(preconditioner.sqrt_(), noise(), std::sqrt(2.0 * alpha * eta));
+            position.add_(velocity);
+            break;
         }
       }
       if (epoch >= options.epochs_per_cycle() - options.samples_per_cycle()) samples.push_back(position.clone());

@@ -5,6 +5,7 @@
 #include "credence/core/rng.h"
 #include "credence/data/split.h"
 #include "credence/data/standardizer.h"
+#include "credence/inference/stochastic_gradient_mcmc.h"
 #include "credence/workflow/network_start.h"
 #include "credence/workflow/training_settings.h"
 
@@ -18,7 +19,7 @@
 namespace credence::workflow {
 
 bool is_sampled_posterior(const std::string& method) {
-  return method == "hmc" || method == "sgld" || method == "psgld" || method == "sghmc" || method == "svgd" || method == "swag";
+  return method == "hmc" || method == "svgd" || method == "swag" || inference::is_sg_mcmc_method(method);
 }
 
 namespace {
@@ -40,7 +41,7 @@ struct Samples {
   double seconds = 0.0;
 };
 
-// The stochastic-gradient sampler's options with the kind that --method names (sgld, psgld, sghmc).
+// The stochastic-gradient sampler's options with the kind that --method names (sgld, psgld, sghmc, psghmc).
 inference::SgMcmcOptions sg_mcmc_options(const SamplerSettings& s) {
   return inference::SgMcmcOptions(s.sg_mcmc).kind(inference::sg_mcmc_kind(s.method));
 }
@@ -78,8 +79,8 @@ nlohmann::json settings_json(const SamplerSettings& s) {
               {"learning_rate", inference::peak_learning_rate(g)},
               {"exploration_fraction", g.exploration_fraction()},
               {"samples_per_cycle", g.samples_per_cycle()}});
-    if (s.method == "sghmc") j["friction"] = g.friction();
-    if (s.method == "psgld") j.update({{"rms_decay", g.rms_decay()}, {"rms_floor", g.rms_floor()}});
+    if (g.kind() == inference::SgMcmcKind::sghmc || g.kind() == inference::SgMcmcKind::psghmc) j["friction"] = g.friction();
+    if (inference::is_preconditioned(g.kind())) j.update({{"rms_decay", g.rms_decay()}, {"rms_floor", g.rms_floor()}});
   }
   return j;
 }
@@ -213,10 +214,11 @@ RegressionFit fit_sampled_regression(const at::Tensor& inputs, const at::Tensor&
     try {
       l = density.likelihood_at(position);
     } catch (const std::runtime_error& e) {
-      const bool unpreconditioned = options.posterior() == "sgld" || options.posterior() == "sghmc";
+      const bool unpreconditioned = inference::is_sg_mcmc_method(options.posterior()) &&
+                                    !inference::is_preconditioned(inference::sg_mcmc_kind(options.posterior()));
       throw std::runtime_error("--method " + options.posterior() + ": sample " + std::to_string(k + 1) + " of " +
                                std::to_string(samples.positions.size()) + ": " + e.what() + "; the sampler diverged (lower --lr" +
-                               (unpreconditioned ? ", or use --method psgld)" : ")"));
+                               (unpreconditioned ? ", or use --method psgld or psghmc)" : ")"));
     }
     l->to(device);
     model.likelihoods.push_back(l);

@@ -10,7 +10,7 @@
 
 namespace credence::workflow {
 
-// hmc, sgld, psgld, sghmc, svgd, swag.
+// hmc, sgld, psgld, sghmc, psghmc, svgd, swag.
 bool is_sampled_posterior(const std::string& method);
 
 // fit_regression for options.posterior() a sampled posterior: standardises as fit_regression does,

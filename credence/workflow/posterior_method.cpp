@@ -7,7 +7,7 @@
 namespace credence::workflow {
 
 const std::vector<std::string>& posterior_method_names() {
-  static const std::vector<std::string> names{"laplace", "swag", "hmc", "sgld", "psgld", "sghmc", "svgd"};
+  static const std::vector<std::string> names{"laplace", "swag", "hmc", "sgld", "psgld", "sghmc", "psghmc", "svgd"};
   return names;
 }
 

@@ -50,12 +50,13 @@ TEST(FitSampledPosterior, RegressionSamplesBecomeMembersOfAModelFile) {
     std::string method;
     size_t members;
   };
-  for (auto c : {Case{"hmc", 20}, Case{"sgld", 6}, Case{"psgld", 6}, Case{"sghmc", 6}, Case{"svgd", 5}}) {
+  for (auto c : {Case{"hmc", 20}, Case{"sgld", 6}, Case{"psgld", 6}, Case{"sghmc", 6}, Case{"psghmc", 6},
+                 Case{"svgd", 5}}) {
     SCOPED_TRACE(c.method);
     auto options = small_options(c.method);
-    // The test's three short cycles are 600 steps; psgld's default peak step (3e-3 in the weights'
-    // units) moves a fresh network too little in them, so it gets a larger one.
-    if (c.method == "psgld") options.sg_mcmc(inference::SgMcmcOptions(options.sg_mcmc()).learning_rate(1e-2));
+    // The test's three short cycles are 600 steps; the preconditioned samplers' default peak step
+    // (3e-3 in the weights' units) moves a fresh network too little in them, so they get a larger one.
+    if (c.method == "psgld" || c.method == "psghmc") options.sg_mcmc(inference::SgMcmcOptions(options.sg_mcmc()).learning_rate(1e-2));
     auto fit = workflow::fit_regression(rows.x, rows.y, {"a", "b"}, "y", options);
     ASSERT_EQ(fit.model.members.size(), c.members);
     ASSERT_EQ(fit.model.likelihoods.size(), c.members);
@@ -67,6 +68,8 @@ TEST(FitSampledPosterior, RegressionSamplesBecomeMembersOfAModelFile) {
     auto settings = nlohmann::json::parse(fit.model.training_json);
     EXPECT_EQ(settings.at("sampler").at("method"), c.method);
     EXPECT_EQ(settings.at("sampler").at("prior_sigma"), 1.0);
+    if (c.method == "psgld" || c.method == "psghmc") EXPECT_EQ(settings.at("sampler").at("rms_decay"), 0.99);
+    if (c.method == "sghmc" || c.method == "psghmc") EXPECT_EQ(settings.at("sampler").at("friction"), 0.1);
 
     const auto path = dir.path(c.method + ".model");
     io::save_regression_model(path, fit.model);

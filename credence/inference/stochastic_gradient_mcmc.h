@@ -65,7 +65,7 @@ const std::vector<std::string>& sg_mcmc_method_names();
 bool is_sg_mcmc_method(const std::string& method);
 // The kind a --method name (sgld, psgld, sghmc, psghmc) names; throws std::invalid_argument otherwise.
 SgMcmcKind sg_mcmc_kind(const std::string& method);
-// The peak step a kind uses when none is given: 0.05 for sgld and sghmc, 3e-3 for psgld and psghmc.
+// The peak step a kind uses when none is given: 0.05 for sgld and sghmc, 3e-3 for psgld, 1e-2 for psghmc.
 double default_learning_rate(SgMcmcKind kind);
 // The options' peak step: learning_rate, or the kind's default when it is 0.
 double peak_learning_rate(const SgMcmcOptions& options);

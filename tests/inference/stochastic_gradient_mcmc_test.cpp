@@ -292,7 +292,7 @@ TEST(SgMcmc, RefusesSettingsThatCannotRun) {
                     inference::SgMcmcKind::psghmc}) {
     EXPECT_EQ(inference::sg_mcmc_kind(inference::to_string(kind)), kind);
   }
-  EXPECT_EQ(inference::default_learning_rate(inference::SgMcmcKind::psghmc), 3e-3);
+  EXPECT_EQ(inference::default_learning_rate(inference::SgMcmcKind::psghmc), 1e-2);
   EXPECT_EQ(inference::peak_learning_rate(inference::SgMcmcOptions().kind(inference::SgMcmcKind::psgld)),
             inference::default_learning_rate(inference::SgMcmcKind::psgld));
   EXPECT_EQ(inference::peak_learning_rate(inference::SgMcmcOptions().learning_rate(0.3)), 0.3);

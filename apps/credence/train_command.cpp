@@ -588,7 +588,7 @@ void add_train_command(CLI::App& app) {
   c->add_option("--batch-size", args->batch_size, "Minibatch size (gan, dcgan, infogan: 64 unless given)")->capture_default_str();
   c->add_option("--lr", args->lr,
                 "Adam learning rate (gan, dcgan, infogan: 2e-4 unless given, beta1 0.5; sgld, sghmc: the cycles' peak step per "
-                "mean row, default 0.05; psgld, psghmc: the peak RMSprop step, default 3e-3 and 1e-2; swag: its SGD step, 0.05; svgd: its Adam step, "
+                "mean row, default 0.05; psgld, psghmc: the peak RMSprop step, default 3e-3 (psgld) and 1e-2 (psghmc); swag: its SGD step, 0.05; svgd: its Adam step, "
                 "default 0.01)")->capture_default_str();
   c->add_option("--lr-schedule", args->lr_schedule, "constant | cosine (annealed to zero over the epochs)")
       ->capture_default_str();
